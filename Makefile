@@ -1,0 +1,82 @@
+# One entry point. Everything builds out of tree into build/.
+#   make        build/vmm, build/kernel.img (raw disk image), build/kernel.elf
+#   make run    boot the image under our VMM and show its console
+#   make test   host tests, the guest suite under our VMM, QEMU and Bochs
+#   make bench  side-by-side figures -> build/bench.json
+
+B        := build
+CC       ?= cc
+NASM     ?= nasm
+LD       ?= ld
+OBJCOPY  ?= objcopy
+
+WARN     := -Wall -Wextra -Werror
+VMM_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude
+# Guest code runs at CPL0, where some hosts emulate every instruction and
+# lack SSE/x87: general registers only, no libc, no PIC, no red zone.
+KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pic -fno-pie \
+            -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+            -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+            -fno-toplevel-reorder -Iinclude -Ikernel -MMD
+
+VMM_SRC  := $(wildcard vmm/*.c)
+VMM_OBJ  := $(VMM_SRC:vmm/%.c=$(B)/vmm-obj/%.o)
+K_CSRC   := $(wildcard kernel/*.c kernel/*/*.c) $(wildcard tests/guest/*.c)
+K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
+K_OBJ    := $(K_ASRC:%.asm=$(B)/k/%.o) $(K_CSRC:%.c=$(B)/k/%.o)
+GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/guests/*.asm))
+DEPS_OK  := $(B)/.deps-ok
+
+.PHONY: all run test test-host test-vmm test-qemu test-bochs bench deps clean
+all: $(B)/vmm $(B)/kernel.img
+
+# Missing tools (nasm, qemu, bochs, ...) are installed by one script.
+$(DEPS_OK): tools/install-deps.sh
+	@bash tools/install-deps.sh
+	@mkdir -p $(B) && touch $@
+deps: $(DEPS_OK)
+
+$(B)/vmm-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(VMM_CFLAGS) -c $< -o $@
+
+$(B)/vmm: $(VMM_OBJ)
+	$(CC) $(VMM_CFLAGS) -o $@ $^
+
+$(B)/k/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/k/%.o: %.asm | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -Wall -o $@ $<
+
+$(B)/kernel.elf: $(K_OBJ) linker/kernel.ld
+	$(LD) -m elf_x86_64 -nostdlib -static -no-pie -z noexecstack --no-warn-rwx-segments -T linker/kernel.ld -o $@ $(K_OBJ)
+
+# A raw disk image: the ELF's loadable bytes from 0x7c00, whole sectors.
+$(B)/kernel.img: $(B)/kernel.elf
+	$(OBJCOPY) -O binary $< $@
+	truncate --size=%512 $@
+
+$(B)/guests/%.img: tests/guests/%.asm | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+
+run: all
+	$(B)/vmm --timeout 60 $(B)/kernel.img
+
+test: all $(GUESTS)
+	@bash tests/run_all.sh
+
+test-host: all $(GUESTS)
+	@VMM=$(B)/vmm GUESTS=$(B)/guests bash tests/host/run.sh
+test-vmm: all
+	@bash tests/run_guest.sh vmm
+test-qemu: all
+	@bash tests/run_guest.sh qemu
+
+clean:
+	rm -rf $(B)
+
+-include $(K_OBJ:.o=.d)

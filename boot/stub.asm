@@ -1,0 +1,255 @@
+; The boot stub: the image's first sector, and the mode switch after it.
+;
+; Two worlds, one image (include/bootinfo.h):
+;  - our VMM: the whole image is already at 0x7c00, EAX = BOOT_MAGIC and
+;    EBX = boot info address; every BIOS call is skipped;
+;  - a PC BIOS: only this sector is loaded; we load the rest with int 13h
+;    extended reads, read the E820 memory map into the boot info block and
+;    turn on A20.
+; Then real -> 32-bit protected -> 64-bit long mode with the first 1 GiB
+; identity-mapped by 2 MiB pages (never 1 GiB pages: some hosts cannot),
+; NX on, CR0.WP on, and kernel_main(boot_info) is called.
+; Each stage writes its number to port 0x80 so a hang names the stage.
+
+%define BOOT_MAGIC      0x4b564d42
+%define BOOTINFO        0x1000
+%define BI_E820_COUNT   40
+%define BI_E820         560
+%define BI_HEADER_BYTES 560          ; zeroed under a BIOS: magic 0, no cmdline
+%define E820_MAX        64
+%define PML4            0x2000
+%define PDPT            0x3000
+%define PD              0x4000
+%define STACK_TOP       0x7c00
+%define PORT_POST       0x80
+%define SECTORS_PER_READ 64          ; 32 KiB: one segment step of 0x800
+
+%define STAGE_REAL      0x10
+%define STAGE_LOADED    0x11
+%define STAGE_MEMMAP    0x12
+%define STAGE_PROT      0x20
+%define STAGE_LONG      0x30
+%define STAGE_C_ENTRY   0x40
+
+%define SEL_CODE32      0x08
+%define SEL_DATA        0x10
+%define SEL_CODE64      0x18
+
+extern kernel_main
+extern __image_sectors
+extern __bss_start
+extern __bss_qwords
+
+global _start
+
+section .boot progbits alloc exec write
+bits 16
+_start:
+	cli
+	cld
+	jmp 0:.cs_fixed                 ; some BIOSes enter at 07c0:0000
+.cs_fixed:
+	mov [entry_magic], eax          ; before anything clobbers EAX/EBX
+	mov [entry_bootinfo], ebx
+	xor ax, ax
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	mov sp, STACK_TOP
+	mov [boot_drive], dl
+	mov al, STAGE_REAL
+	out PORT_POST, al
+	cmp dword [entry_magic], BOOT_MAGIC
+	je real_to_protected            ; our VMM: image loaded, boot info filled
+	call bios_load_image
+	mov al, STAGE_LOADED
+	out PORT_POST, al
+	jmp bios_prepare                ; in the second sector, now loaded
+
+; Load sectors 1 .. __image_sectors-1 to 0x7e00 onwards with int 13h AH=42h.
+bios_load_image:
+	mov cx, __image_sectors - 1
+.next:
+	jcxz .done
+	mov ax, SECTORS_PER_READ
+	cmp cx, ax
+	jae .count_ok
+	mov ax, cx
+.count_ok:
+	mov [dap.count], ax
+	push ax
+	mov si, dap
+	mov dl, [boot_drive]
+	mov ah, 0x42
+	int 0x13
+	pop ax
+	jc disk_error
+	sub cx, ax
+	add [dap.lba], ax
+	shl ax, 5                       ; sectors -> paragraphs
+	add [dap.segment], ax
+	jmp .next
+.done:
+	ret
+
+disk_error:
+	mov si, msg_disk
+.print:
+	lodsb
+	test al, al
+	jz .halt
+	out 0xe9, al                    ; Bochs/QEMU debug console
+	mov ah, 0x0e                    ; and the BIOS teletype
+	int 0x10
+	jmp .print
+.halt:
+	hlt
+	jmp .halt
+
+msg_disk: db "boot: int 13h read failed", 13, 10, 0
+
+align 4
+dap:
+	db 16, 0
+.count:   dw 0
+.offset:  dw 0
+.segment: dw 0x07e0
+.lba:     dq 1
+
+entry_magic:    dd 0
+entry_bootinfo: dd 0
+boot_drive:     db 0
+
+; ---------------------------------------------------------------------------
+; Everything below may live past the first sector: it runs after the load.
+section .boot2 progbits alloc exec write
+bits 16
+
+; BIOS world: A20, boot info header, E820 map.
+bios_prepare:
+	in al, 0x92                     ; "fast A20": RAM above 1 MiB is reachable
+	or al, 2
+	and al, 0xfe                    ; never pulse the reset bit
+	out 0x92, al
+
+	mov di, BOOTINFO
+	mov cx, BI_HEADER_BYTES
+	xor al, al
+	rep stosb
+	mov dword [entry_bootinfo], BOOTINFO
+
+	mov di, BOOTINFO + BI_E820
+	xor ebx, ebx
+	xor bp, bp
+.e820:
+	mov eax, 0xe820
+	mov edx, 0x534d4150             ; 'SMAP'
+	mov ecx, 24
+	mov dword [di + 20], 1          ; ACPI attr "valid" if the BIOS gives 20 bytes
+	int 0x15
+	jc .e820_done
+	cmp eax, 0x534d4150
+	jne .e820_done
+	inc bp
+	add di, 24
+	cmp bp, E820_MAX
+	jae .e820_done
+	test ebx, ebx
+	jnz .e820
+.e820_done:
+	mov [BOOTINFO + BI_E820_COUNT], bp
+	mov al, STAGE_MEMMAP
+	out PORT_POST, al
+	; fall through
+
+real_to_protected:
+	lgdt [gdt_desc]
+	mov eax, cr0
+	or eax, 1                       ; CR0.PE
+	mov cr0, eax
+	jmp SEL_CODE32:protected_mode
+
+bits 32
+protected_mode:
+	mov ax, SEL_DATA
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	mov fs, ax
+	mov gs, ax
+	mov al, STAGE_PROT
+	out PORT_POST, al
+
+	; Page tables. Our VMM hands over zeroed RAM; a BIOS may leave garbage.
+	cmp dword [entry_magic], BOOT_MAGIC
+	je .tables_clean
+	mov edi, PML4
+	mov ecx, 3 * 1024
+	xor eax, eax
+	rep stosd
+.tables_clean:
+	mov dword [PML4], PDPT | 3      ; present, writable
+	mov dword [PDPT], PD | 3
+	mov edi, PD
+	mov eax, 0x83                   ; present, writable, 2 MiB page
+	mov ecx, 512
+.pd:
+	mov [edi], eax
+	add eax, 0x200000
+	add edi, 8
+	loop .pd
+
+	mov eax, cr4
+	or eax, 1 << 5                  ; PAE
+	mov cr4, eax
+	mov eax, PML4
+	mov cr3, eax
+	mov ecx, 0xc0000080             ; EFER
+	rdmsr
+	or eax, (1 << 8) | (1 << 11)    ; LME, NXE
+	wrmsr
+	mov eax, cr0
+	or eax, (1 << 31) | (1 << 16)   ; PG, WP: supervisor writes honour R/O
+	mov cr0, eax
+	jmp SEL_CODE64:long_mode
+
+bits 64
+long_mode:
+	mov al, STAGE_LONG
+	out PORT_POST, al
+	cmp dword [entry_magic], BOOT_MAGIC
+	je .bss_clean                   ; RAM past the image is already zero
+	mov rdi, __bss_start
+	mov rcx, __bss_qwords
+	xor eax, eax
+	rep stosq
+.bss_clean:
+	mov rsp, boot_stack_top
+	mov edi, [entry_bootinfo]
+	mov al, STAGE_C_ENTRY
+	out PORT_POST, al
+	call kernel_main
+.halt:
+	cli
+	hlt
+	jmp .halt
+
+align 8
+gdt:
+	dq 0
+	dq 0x00cf9a000000ffff           ; 0x08 code, 32-bit
+	dq 0x00cf92000000ffff           ; 0x10 data
+	dq 0x00af9a000000ffff           ; 0x18 code, 64-bit
+gdt_end:
+gdt_desc:
+	dw gdt_end - gdt - 1
+	dd gdt
+
+section .bss nobits alloc write
+align 16
+boot_stack:
+	resb 16384
+global boot_stack_top
+boot_stack_top:
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,74 @@
+/*
+ * The boot protocol between a loader (our VMM, or the boot stub under a PC
+ * BIOS) and the kernel. Shared by guest and VMM; nothing redefines it.
+ *
+ * Under our VMM the whole image is already at BOOT_LOAD_GPA and the vCPU
+ * starts in real mode at 0000:7c00 with DL = 0x80 (like a BIOS), plus
+ *   EAX = BOOT_MAGIC and EBX = guest-physical address of struct boot_info.
+ * The stub then skips every BIOS call. Under a BIOS, EAX is not BOOT_MAGIC:
+ * the stub loads the image with int 13h, fills the memory map with int 15h
+ * E820 into the block at BOOTINFO_GPA and leaves magic = 0.
+ */
+#ifndef BOOTINFO_H
+#define BOOTINFO_H
+
+#include <stdint.h>
+
+#define BOOT_MAGIC       0x4b564d42u /* "BMVK" */
+#define BOOT_LOAD_GPA    0x7c00u     /* where the image's first byte lives */
+#define BOOTINFO_GPA     0x1000u     /* one page: struct boot_info */
+#define BOOT_PML4_GPA    0x2000u     /* stub page tables: PML4, PDPT, PD */
+#define BOOT_PDPT_GPA    0x3000u
+#define BOOT_PD_GPA      0x4000u     /* identity map of the first 1 GiB, 2 MiB pages */
+#define BOOT_IDMAP_BYTES (1ull << 30)
+#define BOOT_STACK_TOP   0x7c00u     /* stub stack grows down from the image */
+
+#define BOOT_CMDLINE_MAX 512
+#define BOOT_E820_MAX    64
+
+/* E820 types, as the BIOS reports them. */
+#define E820_RAM      1
+#define E820_RESERVED 2
+
+/* boot_info.flags */
+#define BI_FLAG_VMM        (1u << 0) /* filled by our VMM (else by the BIOS stub) */
+#define BI_FLAG_RAM_ZEROED (1u << 1) /* all RAM outside the image reads as zero */
+
+/* Boot stages: the stub and kernel write these to port 0x80 (PORT_POST) so a
+ * hang names the last stage reached. */
+#define STAGE_REAL      0x10 /* stub entered, real mode */
+#define STAGE_LOADED    0x11 /* image loaded by int 13h (BIOS only) */
+#define STAGE_MEMMAP    0x12 /* E820 map read (BIOS only) */
+#define STAGE_PROT      0x20 /* 32-bit protected mode */
+#define STAGE_LONG      0x30 /* 64-bit long mode, paging on */
+#define STAGE_C_ENTRY   0x40 /* kernel_main() called */
+
+struct e820_entry {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type;
+	uint32_t attr; /* ACPI 3.0 extended attributes */
+} __attribute__((packed));
+
+struct boot_info {
+	uint32_t magic;          /* BOOT_MAGIC when filled by the VMM, else 0 */
+	uint16_t abi_major;      /* hypercall ABI the VMM speaks (hypercall.h) */
+	uint16_t abi_minor;
+	uint32_t flags;          /* BI_FLAG_* */
+	uint32_t features;       /* HC_FEAT_* offered by the VMM */
+	uint64_t ram_size;       /* bytes of guest RAM starting at GPA 0 */
+	uint64_t tsc_khz;        /* guest TSC frequency, 0 if unknown */
+	uint64_t tsc_at_start;   /* guest TSC value when the VMM process started */
+	uint32_t e820_count;
+	uint32_t cmdline_len;    /* bytes in cmdline, without the NUL */
+	char cmdline[BOOT_CMDLINE_MAX]; /* NUL-terminated */
+	struct e820_entry e820[BOOT_E820_MAX];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct e820_entry) == 24, "E820 entry is 24 bytes");
+_Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
+/* The stub writes e820_count and the entries at fixed offsets. */
+_Static_assert(__builtin_offsetof(struct boot_info, e820_count) == 40, "stub offset");
+_Static_assert(__builtin_offsetof(struct boot_info, e820) == 560, "stub offset");
+
+#endif

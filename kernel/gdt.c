@@ -1,0 +1,53 @@
+/* The kernel's GDT and TSS. */
+#include <stdint.h>
+#include "gdt.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+static struct tss tss;
+static uint8_t df_stack[4096] __attribute__((aligned(16)));
+static uint64_t gdt[5];
+
+static void set_tss_descriptor(uint64_t *d, uint64_t base, uint32_t limit)
+{
+	d[0] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
+	       (uint64_t)(limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
+	d[1] = base >> 32;
+}
+
+void gdt_init(void)
+{
+	gdt[0] = 0;
+	gdt[SEL_KERNEL_CODE / 8] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	gdt[SEL_KERNEL_DATA / 8] = 0x00cf92000000ffffull;
+	tss.ist[TSS_IST_DF - 1] = (uint64_t)(df_stack + sizeof(df_stack));
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+	set_tss_descriptor(&gdt[SEL_TSS / 8], (uint64_t)&tss, sizeof(tss) - 1);
+
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d =
+		{ sizeof(gdt) - 1, (uint64_t)gdt };
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"pushq %1\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movl %2, %%eax\n\t"
+		"movl %%eax, %%ds\n\t"
+		"movl %%eax, %%es\n\t"
+		"movl %%eax, %%ss\n\t"
+		"movl %%eax, %%fs\n\t"
+		"movl %%eax, %%gs\n\t"
+		"ltr %w3"
+		:: "m"(d), "i"(SEL_KERNEL_CODE), "i"(SEL_KERNEL_DATA), "r"(SEL_TSS)
+		: "rax", "memory");
+}

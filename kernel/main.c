@@ -1,0 +1,106 @@
+/*
+ * kernel_main: the C entry. Called by boot/stub.asm in long mode with the
+ * boot info block; sets up the CPU tables, says hello, runs the test suite
+ * and ends the run with its verdict.
+ */
+#include "../include/bootinfo.h"
+#include "../include/ports.h"
+#include "console.h"
+#include "cmdline.h"
+#include "exit.h"
+#include "gdt.h"
+#include "kernel.h"
+#include "paging.h"
+#include "pmm.h"
+#include "printf.h"
+#include "test.h"
+#include "trap.h"
+#include "x86.h"
+
+const struct boot_info *boot_info;
+
+extern char __kernel_end[];
+
+static void cpu_brand(char out[49])
+{
+	uint32_t r[4];
+	cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000004) {
+		cpuid(0, 0, r);
+		((uint32_t *)out)[0] = r[1];
+		((uint32_t *)out)[1] = r[3];
+		((uint32_t *)out)[2] = r[2];
+		out[12] = 0;
+		return;
+	}
+	for (uint32_t i = 0; i < 3; i++)
+		cpuid(0x80000002 + i, 0, (uint32_t *)out + 4 * i);
+	out[48] = 0;
+}
+
+static void banner(const struct boot_info *bi, uint64_t entry_tsc)
+{
+	char brand[49];
+	const char *b = brand;
+	cpu_brand(brand);
+	while (*b == ' ')
+		b++;
+	printf("unikernel: %s, %lu MiB RAM, %s mode (EFER 0x%lx), console %s\n",
+	       b, (unsigned long)(bi->ram_size >> 20),
+	       rdmsr(MSR_EFER) & EFER_LMA ? "long" : "legacy",
+	       rdmsr(MSR_EFER), console_name());
+	if (bi->magic == BOOT_MAGIC && bi->tsc_khz) {
+		uint64_t us = (entry_tsc - bi->tsc_at_start) * 1000 / bi->tsc_khz;
+		printf("unikernel: our VMM, ABI %u.%u, C entry %lu.%03lu ms after VMM start\n",
+		       bi->abi_major, bi->abi_minor, us / 1000, us % 1000);
+	} else {
+		printf("unikernel: PC BIOS world, %u E820 entries\n", bi->e820_count);
+	}
+}
+
+/* For host tests of the crash path: `-c crash=ud|pf|gp|panic`. */
+static void crash_on_request(const char *cmdline)
+{
+	char what[16];
+	if (!cmdline_get(cmdline, "crash", what, sizeof(what)))
+		return;
+	if (!strcmp(what, "ud"))
+		__asm__ volatile("ud2");
+	if (!strcmp(what, "pf"))
+		*(volatile uint64_t *)0x7fff00000000ull = 1;
+	if (!strcmp(what, "gp"))
+		*(volatile uint64_t *)0x8000000000000000ull = 1;
+	panic("crash=%s requested on the command line", what);
+}
+
+/* Under a BIOS the stub only fills the E820 map: derive the RAM size. */
+static void bootinfo_complete(struct boot_info *bi)
+{
+	if (bi->magic == BOOT_MAGIC)
+		return;
+	for (uint32_t i = 0; i < bi->e820_count; i++) {
+		const struct e820_entry *e = &bi->e820[i];
+		if (e->type == E820_RAM && e->base + e->len > bi->ram_size)
+			bi->ram_size = e->base + e->len;
+	}
+}
+
+void kernel_main(struct boot_info *bi)
+{
+	uint64_t entry_tsc = rdtsc();
+	char filter[BOOT_CMDLINE_MAX];
+
+	bootinfo_complete(bi);
+	boot_info = bi;
+	gdt_init();
+	trap_init();
+	console_init(bi);
+	banner(bi, entry_tsc);
+	pmm_init_kernel(bi, (uint64_t)__kernel_end);
+	paging_init(bi);
+	crash_on_request(bi->cmdline);
+
+	if (!cmdline_get(bi->cmdline, "test", filter, sizeof(filter)))
+		filter[0] = 0;
+	guest_exit(test_run_all(filter) ? 1 : 0);
+}

@@ -1,0 +1,100 @@
+/*
+ * The IDT and the C side of exception handling (entry stubs in
+ * trap_entry.asm). An exception is either expected (a trap_run() is active:
+ * record it and resume after trap_run) or fatal (dump and end the run).
+ */
+#include <stddef.h>
+#include "trap.h"
+#include "gdt.h"
+#include "printf.h"
+#include "exit.h"
+#include "x86.h"
+#include "../include/ports.h"
+
+struct idt_entry {
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;     /* 0x8e: present, DPL 0, 64-bit interrupt gate */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t zero;
+} __attribute__((packed));
+
+/* The state trap_run() leaves for trap_dispatch(); offsets used in asm. */
+struct trap_catch {
+	uint64_t active;
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp;
+	struct trap_info *ti;
+};
+_Static_assert(offsetof(struct trap_catch, rsp) == 56, "asm offset");
+_Static_assert(offsetof(struct trap_catch, ti) == 64, "asm offset");
+
+struct trap_catch trap_catch_state;
+extern const uint64_t trap_vectors[32];
+extern char trap_run_resume[];
+
+static struct idt_entry idt[32];
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization exception",
+	"#CP control protection",
+};
+
+void trap_init(void)
+{
+	for (int v = 0; v < 32; v++) {
+		uint64_t h = trap_vectors[v];
+		idt[v] = (struct idt_entry){
+			.off_lo = (uint16_t)h, .sel = SEL_KERNEL_CODE,
+			.ist = v == VEC_DF ? TSS_IST_DF : 0, .type = 0x8e,
+			.off_mid = (uint16_t)(h >> 16), .off_hi = (uint32_t)(h >> 32),
+		};
+	}
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d =
+		{ sizeof(idt) - 1, (uint64_t)idt };
+	__asm__ volatile("lidt %0" :: "m"(d));
+}
+
+void trap_dump(const struct trap_frame *f)
+{
+	const char *name = f->vector < 32 && vector_names[f->vector] ?
+		vector_names[f->vector] : "reserved";
+	printf("exception %lu (%s) error code 0x%lx at RIP 0x%lx\n",
+	       f->vector, name, f->error_code, f->rip);
+	printf("  CR2 0x%016lx CR3 0x%016lx RFLAGS 0x%lx CS 0x%lx SS 0x%lx\n",
+	       read_cr2(), read_cr3(), f->rflags, f->cs, f->ss);
+	printf("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	printf("  RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+	printf("  R8  %016lx R9  %016lx R10 %016lx R11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
+	printf("  R12 %016lx R13 %016lx R14 %016lx R15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
+}
+
+/* Land on trap_run_resume as if fn had returned, with RAX = vector. */
+static void resume_catch(struct trap_frame *f)
+{
+	struct trap_catch *c = &trap_catch_state;
+	*c->ti = (struct trap_info){ (int)f->vector, f->error_code, f->rip, read_cr2() };
+	f->rbx = c->rbx; f->rbp = c->rbp;
+	f->r12 = c->r12; f->r13 = c->r13; f->r14 = c->r14; f->r15 = c->r15;
+	f->rsp = c->rsp;
+	f->rip = (uint64_t)trap_run_resume;
+	f->rax = f->vector;
+	c->active = 0;
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (trap_catch_state.active && f->vector != VEC_DF) {
+		resume_catch(f);
+		return;
+	}
+	printf("\nFATAL: unexpected ");
+	trap_dump(f);
+	guest_exit(EXIT_GUEST_CRASH);
+}

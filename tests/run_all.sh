@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: every suite, then one closing line for all of them.
+set -u
+cd "$(dirname "$0")/.."
+total_p=0 total_f=0 total_s=0 broken=()
+run_suite() {
+	local name=$1; shift
+	echo "=== $name"
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	local closing
+	closing=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' | tail -n1)
+	if [ -z "$closing" ]; then
+		broken+=("$name (no closing line)")
+		return
+	fi
+	read -r p _ f _ s _ <<<"${closing//,/}"
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+	[ "$rc" -eq 0 ] || broken+=("$name (exit $rc)")
+}
+run_suite host env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+run_suite guest-vmm bash tests/run_guest.sh vmm
+run_suite guest-qemu bash tests/run_guest.sh qemu
+[ -f tests/bochs/run.sh ] && run_suite guest-bochs bash tests/run_guest.sh bochs
+echo "==="
+[ ${#broken[@]} -eq 0 ] || echo "suites that failed: ${broken[*]}"
+echo "total: $total_p passed, $total_f failed, $total_s skipped"
+[ ${#broken[@]} -eq 0 ] && [ "$total_f" -eq 0 ]

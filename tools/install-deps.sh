@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, on Debian/Ubuntu.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -eu
+
+# command-or-file : package
+need=(
+	"nasm:nasm"
+	"qemu-system-x86_64:qemu-system-x86"
+	"bochs:bochs"
+	"/usr/share/doc/bochs-term:bochs-term"
+	"/usr/share/bochs/BIOS-bochs-latest:bochsbios"
+	"/usr/share/vgabios/vgabios.bin:vgabios"
+	"script:bsdutils"
+	"objcopy:binutils"
+	"cc:gcc"
+	"python3:python3"
+)
+
+missing=()
+for pair in "${need[@]}"; do
+	what=${pair%%:*} pkg=${pair##*:}
+	if [[ $what == /* ]]; then
+		[ -e "$what" ] || missing+=("$pkg")
+	else
+		command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get install -y ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q "${missing[@]}" >&2
