@@ -21,8 +21,37 @@ enum hc_nr {
 	HC_CONSOLE_WRITE = 2, /* arg0 = GPA of bytes, arg1 = length */
 	HC_TIME          = 3, /* ret = host CLOCK_MONOTONIC ns */
 	HC_ABI_VERSION   = 4, /* ret = major << 16 | minor */
+	HC_BOOT_INFO     = 5, /* arg0 = GPA, arg1 = len: copy of struct boot_info, ret = bytes */
+	HC_ABORT         = 6, /* arg0/1 = message GPA/len, arg2/3 = file GPA/len, arg4 = line: exit 123 */
+	HC_RANDOM        = 7, /* arg0 = GPA, arg1 = len <= HC_RANDOM_MAX: random bytes, ret = len */
+	HC_ASSERT        = 8, /* as HC_ABORT, arg0/1 = the failed expression: exit 1 */
+
+	/* EPT views for VMFUNC (kernel/views.h). Emulated by our VMM; served by
+	 * the guest's own L1 hypervisor (kernel/vmx) over VMCALL under Bochs. */
+	HC_VIEW_CREATE   = 16, /* ret = new view index (a copy of view 0) */
+	HC_VIEW_MAP      = 17, /* arg0 view, arg1 GPA, arg2 target PA, arg3 len, arg4 VIEW_R|W|X */
+	HC_VIEW_CURRENT  = 18, /* ret = index of the live view */
+	HC_VIEW_RESET    = 19, /* drop all views but 0, switch to view 0 */
 	HC_NR_MAX
 };
+
+/*
+ * VMCALL transport (kernel/vmx L1 <- L2; a KVM that forwards VMCALL): the
+ * register convention of KVM's own hypercalls, RAX = number, RBX, RCX, RDX,
+ * RSI = arg0..arg3, result in RAX. Our numbers carry a tag so they never
+ * collide with KVM_HC_* (1..12).
+ */
+#define HC_VMCALL_TAG 0x564d0000u /* "VM" */
+#define HC_VMCALL_NR(nr) (HC_VMCALL_TAG | (nr))
+
+/* View permissions for HC_VIEW_MAP (the EPT R/W/X bits). */
+#define VIEW_R 1u
+#define VIEW_W 2u
+#define VIEW_X 4u
+#define VIEWS_MAX 8 /* views in the EPTP list, view 0 included */
+
+#define HC_CONSOLE_MAX (1u << 20) /* longer writes are partial: ret = bytes written */
+#define HC_RANDOM_MAX  4096
 
 /* Negative errno values returned in hc.ret (Linux numbering). */
 #define HC_EFAULT   14
@@ -30,7 +59,9 @@ enum hc_nr {
 #define HC_ENOSYS   38
 
 /* boot_info.features: what the VMM offers. */
-#define HC_FEAT_DOORBELL (1u << 0) /* port hypercalls work */
+#define HC_FEAT_DOORBELL     (1u << 0) /* port hypercalls work */
+#define HC_FEAT_VMCALL_UD    (1u << 1) /* VMCALL at CPL0 is a #UD here, never a hang */
+#define HC_FEAT_VMFUNC_EMUL  (1u << 2) /* VMFUNC leaf 0 and HC_VIEW_* are emulated */
 
 struct hc {
 	uint32_t nr;

@@ -6,9 +6,11 @@
 #include "../include/bootinfo.h"
 #include "../include/ports.h"
 #include "console.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "exit.h"
 #include "gdt.h"
+#include "hcall.h"
 #include "kernel.h"
 #include "paging.h"
 #include "pmm.h"
@@ -36,6 +38,13 @@ static void cpu_brand(char out[49])
 	for (uint32_t i = 0; i < 3; i++)
 		cpuid(0x80000002 + i, 0, (uint32_t *)out + 4 * i);
 	out[48] = 0;
+	if (!out[0]) { /* some VMMs leave the brand string empty */
+		cpuid(0, 0, r);
+		((uint32_t *)out)[0] = r[1];
+		((uint32_t *)out)[1] = r[3];
+		((uint32_t *)out)[2] = r[2];
+		out[12] = 0;
+	}
 }
 
 static void banner(const struct boot_info *bi, uint64_t entry_tsc)
@@ -95,6 +104,11 @@ void kernel_main(struct boot_info *bi)
 	gdt_init();
 	trap_init();
 	console_init(bi);
+	if (hc_available()) {
+		hc_check_abi();
+		console_use_hypercalls();
+	}
+	clock_init();
 	banner(bi, entry_tsc);
 	pmm_init_kernel(bi, (uint64_t)__kernel_end);
 	paging_init(bi);

@@ -1,16 +1,19 @@
 #include <stdarg.h>
 #include "panic.h"
-#include "printf.h"
 #include "exit.h"
+#include "hcall.h"
+#include "printf.h"
 #include "../include/ports.h"
 
-void panic(const char *fmt, ...)
+void panic_at(const char *file, int line, const char *fmt, ...)
 {
+	char msg[200];
 	va_list ap;
 	va_start(ap, fmt);
-	printf("\nPANIC: ");
-	vprintf(fmt, ap);
-	printf("\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	printf("\nPANIC at %s:%d: %s\n", file, line, msg);
+	if (hc_available())
+		hc_report(HC_ABORT, msg, file, line);
 	guest_exit(EXIT_GUEST_CRASH);
 }

@@ -1,0 +1,60 @@
+/* The hypercall client: the doorbell and what is built on it. */
+#include "hcall.h"
+#include "kernel.h"
+#include "printf.h"
+#include "x86.h"
+#include "../include/ports.h"
+
+bool hc_available(void)
+{
+	return booted_by_vmm() && (boot_info->features & HC_FEAT_DOORBELL);
+}
+
+int64_t hc_call(struct hc *req)
+{
+	/* The VMM reads and writes the block during the out: a full barrier. */
+	__asm__ volatile("outl %0, %w1" :: "a"((uint32_t)(uintptr_t)req),
+			 "Nd"(PORT_HC_DOORBELL) : "memory");
+	return req->ret;
+}
+
+int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct hc req __attribute__((aligned(8))) = {
+		.nr = nr, .arg = { a0, a1, a2, a3, a4, 0 },
+	};
+	return hc_call(&req);
+}
+
+void hc_exit(int status)
+{
+	hc6(HC_EXIT, (uint64_t)status, 0, 0, 0, 0);
+	panic("HC_EXIT(%d) returned", status);
+}
+
+void hc_report(uint32_t nr, const char *msg, const char *file, int line)
+{
+	hc6(nr, (uintptr_t)msg, strlen(msg), (uintptr_t)file, strlen(file), (uint64_t)line);
+	/* Only reached if the VMM refused the report: end the run anyway. */
+	outl(PORT_VMM_EXIT, EXIT_GUEST_CRASH);
+	halt_forever();
+}
+
+void guest_assert_failed(const char *expr, const char *file, int line)
+{
+	if (hc_available())
+		hc_report(HC_ASSERT, expr, file, line);
+	panic("%s:%d: GUEST_ASSERT(%s) failed", file, line, expr);
+}
+
+void hc_check_abi(void)
+{
+	int64_t v = hc_abi_version();
+	if (v < 0 || (v >> 16) != HC_ABI_MAJOR) {
+		printf("unikernel: hypercall ABI mismatch: the VMM speaks %ld.%ld (ret %ld), "
+		       "this kernel %d.%d\n", v >> 16, v & 0xffff, v,
+		       HC_ABI_MAJOR, HC_ABI_MINOR);
+		outl(PORT_VMM_EXIT, EXIT_ABI_MISMATCH);
+		halt_forever();
+	}
+}

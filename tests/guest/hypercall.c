@@ -1,0 +1,130 @@
+/*
+ * The hypercall ABI from the guest: every call, and every error path a
+ * guest can reach without ending its run (EXIT, ABORT and ASSERT end it:
+ * tests/host covers those). SKIPs where no VMM answers the doorbell.
+ */
+#include "clock.h"
+#include "hcall.h"
+#include "kernel.h"
+#include "test.h"
+#include "trap.h"
+#include "x86.h"
+
+#define NEED_VMM() do { if (!hc_available()) \
+	SKIP("no hypercall doorbell: not booted by our VMM"); } while (0)
+
+static uint64_t ram_end(void) { return boot_info->ram_size; }
+
+TEST(hypercall, "NOP returns 0")
+{
+	NEED_VMM();
+	EXPECT_EQ(hc_nop(), 0);
+}
+
+TEST(hypercall, "ABI_VERSION matches this kernel's major and minor")
+{
+	NEED_VMM();
+	EXPECT_EQ(hc_abi_version(), (HC_ABI_MAJOR << 16) | HC_ABI_MINOR);
+	EXPECT_EQ(boot_info->abi_major, HC_ABI_MAJOR);
+}
+
+TEST(hypercall, "TIME is monotonic and moves")
+{
+	NEED_VMM();
+	int64_t a = hc_time_ns(), b = hc_time_ns();
+	EXPECT(a > 0);
+	EXPECT(b > a);
+}
+
+TEST(hypercall, "unknown numbers give -ENOSYS")
+{
+	NEED_VMM();
+	EXPECT_EQ(hc6(HC_NR_MAX, 0, 0, 0, 0, 0), -HC_ENOSYS);
+	EXPECT_EQ(hc6(9, 0, 0, 0, 0, 0), -HC_ENOSYS);
+	EXPECT_EQ(hc6(0xffffffffu, 0, 0, 0, 0, 0), -HC_ENOSYS);
+}
+
+TEST(hypercall, "nonzero flags give -EINVAL")
+{
+	NEED_VMM();
+	struct hc req __attribute__((aligned(8))) = { .nr = HC_NOP, .flags = 1 };
+	EXPECT_EQ(hc_call(&req), -HC_EINVAL);
+}
+
+TEST(hypercall, "CONSOLE_WRITE writes and returns the length")
+{
+	NEED_VMM();
+	static const char msg[] = "# console write through the doorbell\n";
+	EXPECT_EQ(hc_console_write(msg, sizeof(msg) - 1), sizeof(msg) - 1);
+	EXPECT_EQ(hc_console_write(msg, 0), 0);
+}
+
+TEST(hypercall, "CONSOLE_WRITE rejects buffers outside RAM with -EFAULT")
+{
+	NEED_VMM();
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, ram_end(), 1, 0, 0, 0), -HC_EFAULT);
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, ram_end() - 4, 8, 0, 0, 0), -HC_EFAULT);
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, 1ull << 62, 1, 0, 0, 0), -HC_EFAULT);
+	/* gpa + len wraps past 2^64 and would land at a small address */
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, 0x1000, ~0ull - 0x800, 0, 0, 0), -HC_EFAULT);
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, ~0ull, 2, 0, 0, 0), -HC_EFAULT);
+	EXPECT_EQ(hc6(HC_CONSOLE_WRITE, 0x1000, ram_end(), 0, 0, 0), -HC_EFAULT);
+}
+
+TEST(hypercall, "RANDOM fills buffers, checks length and range")
+{
+	NEED_VMM();
+	uint64_t a[4] = { 0 }, b[4] = { 0 };
+	EXPECT_EQ(hc_random(a, sizeof(a)), sizeof(a));
+	EXPECT_EQ(hc_random(b, sizeof(b)), sizeof(b));
+	EXPECT(memcmp(a, b, sizeof(a)) != 0);
+	EXPECT(a[0] | a[1] | a[2] | a[3]);
+	EXPECT_EQ(hc_random(a, HC_RANDOM_MAX + 1), -HC_EINVAL);
+	EXPECT_EQ(hc6(HC_RANDOM, ram_end() - 8, 16, 0, 0, 0), -HC_EFAULT);
+	EXPECT_EQ(hc_random(a, 0), 0);
+}
+
+TEST(hypercall, "BOOT_INFO copies the block, whole or in part")
+{
+	NEED_VMM();
+	static struct boot_info copy;
+	memset(&copy, 0, sizeof(copy));
+	EXPECT_EQ(hc_boot_info(&copy, sizeof(copy)), sizeof(copy));
+	EXPECT_EQ(copy.magic, BOOT_MAGIC);
+	EXPECT_EQ(copy.ram_size, boot_info->ram_size);
+	EXPECT(memcmp(copy.cmdline, boot_info->cmdline, BOOT_CMDLINE_MAX) == 0);
+	memset(&copy, 0, sizeof(copy));
+	EXPECT_EQ(hc_boot_info(&copy, 8), 8);
+	EXPECT_EQ(copy.magic, BOOT_MAGIC);
+	EXPECT_EQ(copy.ram_size, 0);
+	EXPECT_EQ(hc6(HC_BOOT_INFO, ram_end() - 16, sizeof(copy), 0, 0, 0), -HC_EFAULT);
+}
+
+static void vmcall(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("vmcall" :: "a"(HC_VMCALL_NR(HC_NOP)) : "memory");
+}
+
+TEST(hypercall, "VMCALL at CPL0 is a #UD, never a hang")
+{
+	NEED_VMM();
+	if (!(boot_info->features & HC_FEAT_VMCALL_UD))
+		SKIP("the VMM could not disable KVM's VMCALL-patching quirk here; "
+		     "a VMCALL might hang, so it is not run");
+	struct trap_info ti;
+	EXPECT_EQ(trap_run(vmcall, 0, &ti), VEC_UD);
+}
+
+TEST(hypercall, "the guest clock follows the host's monotonic clock")
+{
+	NEED_VMM();
+	if (!clock_tsc_khz())
+		SKIP("the VMM could not tell the TSC frequency");
+	uint64_t g0 = clock_ns();
+	int64_t h = hc_time_ns();
+	uint64_t g1 = clock_ns();
+	EXPECT(g1 >= g0);
+	/* the host's reading lies between ours, give or take 5 ms of drift */
+	EXPECT((uint64_t)h + 5000000 >= g0 && (uint64_t)h <= g1 + 5000000);
+}

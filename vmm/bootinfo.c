@@ -1,0 +1,39 @@
+/*
+ * The boot info block at BOOTINFO_GPA (bootinfo.h): what a BIOS would have
+ * told the stub through int 15h, plus what only the VMM knows. The VMM keeps
+ * its own copy, since the guest may overwrite the one in its RAM.
+ */
+#include <string.h>
+
+#include "hypercall.h"
+#include "vmm.h"
+
+#define EBDA_START 0x9fc00u  /* the usual top of base memory below the EBDA */
+#define HIGH_START 0x100000u /* RAM resumes above the BIOS area at 1 MiB */
+#define E820_ATTR_VALID 1u  /* ACPI 3.0: bit 0 set = use this entry */
+
+void bootinfo_fill(struct vm *vm, const struct options *o)
+{
+	struct boot_info *b = &vm->boot_info;
+
+	*b = (struct boot_info){
+		.magic = BOOT_MAGIC,
+		.abi_major = HC_ABI_MAJOR,
+		.abi_minor = HC_ABI_MINOR,
+		.flags = BI_FLAG_VMM | BI_FLAG_RAM_ZEROED,
+		.features = 0,
+		.ram_size = vm->mem.size,
+		.tsc_khz = vm->tsc_khz,
+		.tsc_at_start = vm->tsc_at_start,
+		.e820_count = 3,
+		.cmdline_len = (uint32_t)strlen(o->cmdline),
+		.e820 = {
+			{ .base = 0, .len = EBDA_START, .type = E820_RAM, .attr = E820_ATTR_VALID },
+			{ .base = EBDA_START, .len = HIGH_START - EBDA_START, .type = E820_RESERVED, .attr = E820_ATTR_VALID },
+			{ .base = HIGH_START, .len = vm->mem.size - HIGH_START, .type = E820_RAM, .attr = E820_ATTR_VALID },
+		},
+	};
+	/* flags_parse() bounded the length, so the NUL always fits. */
+	memcpy(b->cmdline, o->cmdline, b->cmdline_len + 1);
+	memcpy(guest_ptr(&vm->mem, BOOTINFO_GPA, sizeof *b), b, sizeof *b);
+}

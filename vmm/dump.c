@@ -1,0 +1,77 @@
+/* Register and instruction dumps for crash messages. */
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+#define CR0_PE   (1u << 0)
+#define EFER_LMA (1u << 10)
+
+const char *cpu_mode(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & CR0_PE))
+		return "real mode";
+	if (s->efer & EFER_LMA)
+		return s->cs.l ? "64-bit long mode" : s->cs.db ? "32-bit compatibility mode"
+							       : "16-bit compatibility mode";
+	return s->cs.db ? "32-bit protected mode" : "16-bit protected mode";
+}
+
+static void dump_segment(const char *name, const struct kvm_segment *g)
+{
+	vmm_log("  %s=%04x base=%016llx limit=%08x type=%x dpl=%u db=%u l=%u present=%u",
+		name, g->selector, (unsigned long long)g->base, g->limit, g->type, g->dpl,
+		g->db, g->l, g->present);
+}
+
+/* Up to 16 bytes at CS:RIP, translated by the guest's own paging, stopping
+ * at the page end since the next page may live anywhere. */
+static void dump_code(const struct vm *vm, const struct kvm_sregs *s, uint64_t rip)
+{
+	struct kvm_translation t = { .linear_address = s->cs.base + rip };
+	char hex[16 * 3 + 1] = "";
+
+	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid) {
+		vmm_log("  code: linear 0x%llx is not mapped", (unsigned long long)t.linear_address);
+		return;
+	}
+	uint64_t n = 4096 - (t.physical_address & 4095);
+	if (n > 16)
+		n = 16;
+	const uint8_t *p = guest_ptr(&vm->mem, t.physical_address, n);
+	if (!p) {
+		vmm_log("  code: GPA 0x%llx is outside RAM", (unsigned long long)t.physical_address);
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		snprintf(hex + 3 * i, 4, " %02x", p[i]);
+	vmm_log("  code at GPA 0x%llx:%s", (unsigned long long)t.physical_address, hex);
+}
+
+void dump_regs(const struct vm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		vmm_log("  (registers unavailable)");
+		return;
+	}
+	vmm_log("  registers (%s):", cpu_mode(&s));
+	vmm_log("  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx",
+		r.rax, r.rbx, r.rcx, r.rdx);
+	vmm_log("  rsi=%016llx rdi=%016llx rbp=%016llx rsp=%016llx",
+		r.rsi, r.rdi, r.rbp, r.rsp);
+	vmm_log("  r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx",
+		r.r8, r.r9, r.r10, r.r11);
+	vmm_log("  r12=%016llx r13=%016llx r14=%016llx r15=%016llx",
+		r.r12, r.r13, r.r14, r.r15);
+	vmm_log("  rip=%016llx rflags=%08llx", r.rip, r.rflags);
+	vmm_log("  cr0=%08llx cr2=%016llx cr3=%016llx cr4=%08llx efer=%llx",
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	dump_segment("cs", &s.cs);
+	dump_segment("ss", &s.ss);
+	vmm_log("  idt base=%016llx limit=%04x  gdt base=%016llx limit=%04x",
+		s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
+	dump_code(vm, &s, r.rip);
+}

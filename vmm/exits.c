@@ -1,0 +1,109 @@
+/*
+ * What each KVM exit other than port I/O means for this VMM. With no
+ * devices behind memory, no interrupt sources and one vCPU, all of them end
+ * the run: each says what happened, where, and why.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+#define RFLAGS_IF (1u << 9)
+
+int exit_mmio(struct vm *vm)
+{
+	const struct kvm_run *r = vm->run;
+
+	vmm_log("unhandled MMIO %s of %u bytes at GPA 0x%llx at RIP 0x%llx (stage %s): "
+		"no RAM or device there (RAM ends at 0x%llx)",
+		r->mmio.is_write ? "write" : "read", r->mmio.len,
+		(unsigned long long)r->mmio.phys_addr, (unsigned long long)vcpu_rip(vm),
+		stage_describe(), (unsigned long long)vm->mem.size);
+	return EXIT_GUEST_CRASH;
+}
+
+/* No interrupt source exists, so HLT never wakes either way; say which. */
+int exit_hlt(struct vm *vm)
+{
+	struct kvm_regs regs;
+	bool ifl = ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 && (regs.rflags & RFLAGS_IF);
+
+	vmm_log("guest halted with interrupts %s at RIP 0x%llx (stage %s)%s",
+		ifl ? "enabled" : "disabled", (unsigned long long)vcpu_rip(vm), stage_describe(),
+		ifl ? ": this VMM has no interrupt source to wake it" : "");
+	return EXIT_GUEST_CRASH;
+}
+
+int exit_shutdown(struct vm *vm)
+{
+	vmm_log("guest triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx (stage %s): an exception "
+		"it could not deliver", (unsigned long long)vcpu_rip(vm), stage_describe());
+	dump_regs(vm);
+	return EXIT_GUEST_CRASH;
+}
+
+static const char *internal_suberror(uint32_t e)
+{
+	switch (e) {
+	case KVM_INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected hardware exit";
+	}
+	return "unknown";
+}
+
+/* All decoding of KVM_EXIT_INTERNAL_ERROR lives here: an emulation failure
+ * carries the instruction bytes KVM could not run (kvm_pvm runs CPL0 code
+ * in its emulator, which lacks SSE, x87, int3...). */
+int exit_internal_error(struct vm *vm)
+{
+	const struct kvm_run *r = vm->run;
+	uint32_t sub = r->internal.suberror;
+	char bytes[15 * 3 + 1] = "";
+
+	if (sub == KVM_INTERNAL_ERROR_EMULATION &&
+	    (r->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		unsigned n = r->emulation_failure.insn_size;
+		if (n > sizeof r->emulation_failure.insn_bytes)
+			n = sizeof r->emulation_failure.insn_bytes;
+		for (unsigned i = 0; i < n; i++)
+			snprintf(bytes + 3 * i, 4, " %02x", r->emulation_failure.insn_bytes[i]);
+	}
+	vmm_log("KVM internal error %u (%s) at RIP 0x%llx (stage %s)%s%s", sub,
+		internal_suberror(sub), (unsigned long long)vcpu_rip(vm), stage_describe(),
+		bytes[0] ? "; instruction bytes:" : "", bytes);
+	dump_regs(vm);
+	return EXIT_GUEST_CRASH;
+}
+
+int exit_fail_entry(struct vm *vm)
+{
+	vmm_log("KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx "
+		"on CPU %u) at RIP 0x%llx (stage %s): its state is invalid",
+		(unsigned long long)vm->run->fail_entry.hardware_entry_failure_reason,
+		vm->run->fail_entry.cpu, (unsigned long long)vcpu_rip(vm), stage_describe());
+	dump_regs(vm);
+	return EXIT_GUEST_CRASH;
+}
+
+const char *exit_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+		[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
+		[KVM_EXIT_HYPERV] = "HYPERV", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+		[KVM_EXIT_X86_WRMSR] = "X86_WRMSR", [KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
+		[KVM_EXIT_AP_RESET_HOLD] = "AP_RESET_HOLD", [KVM_EXIT_X86_BUS_LOCK] = "X86_BUS_LOCK",
+		[KVM_EXIT_XEN] = "XEN", [KVM_EXIT_NOTIFY] = "NOTIFY",
+	};
+	if (reason < sizeof names / sizeof names[0] && names[reason])
+		return names[reason];
+	return "unknown exit";
+}

@@ -1,0 +1,166 @@
+/* Command-line flags: `vmm [options] IMAGE`. Any mistake exits 125. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#define RAM_DEFAULT (64ull << 20)
+#define RAM_MIN     (2ull << 20)  /* room for the image, boot pages and a kernel */
+#define RAM_MAX     (3ull << 30)  /* stay below the 32-bit MMIO hole */
+#define TIMEOUT_MAX 1e9           /* ~31 years: keeps timer arithmetic exact */
+
+static const char usage[] =
+"usage: vmm [options] IMAGE\n"
+"\n"
+"Boot IMAGE, a raw disk image with a boot sector, in a one-vCPU KVM guest:\n"
+"the image is loaded at 0x7c00 and the vCPU starts in real mode like a PC\n"
+"BIOS would start it, with EAX = BOOT_MAGIC and EBX = the boot info address.\n"
+"Guest COM1 output goes to stdout; VMM messages go to stderr.\n"
+"\n"
+"options:\n"
+"  -m SIZE             guest RAM in bytes, with an optional K, M or G suffix\n"
+"                      (default 64M, 2M to 3G, a multiple of 4K)\n"
+"  -c, --cmdline STR   kernel command line (at most 511 bytes)\n"
+"      --timeout SEC   stop the guest after SEC seconds (fractions allowed)\n"
+"      --trace         print every VM exit (reason, port or address, RIP)\n"
+"      --stats         print exit counts by reason and KVM vCPU stats at the end\n"
+"  -h, --help          print this help and exit\n"
+"\n"
+"Value flags also take the form --flag=VALUE or -mVALUE.\n"
+"\n"
+"exit status:\n"
+"  0       the guest exited with status 0\n"
+"  1-122   the guest's exit status\n"
+"  123     the guest crashed: triple fault, unhandled exception, KVM internal\n"
+"          error, unknown port or MMIO access, HLT with nothing to wake it,\n"
+"          or a guest-reported status of 123 or more\n"
+"  124     --timeout expired\n"
+"  125     the VMM failed: bad flags or image, no KVM, an ioctl failed,\n"
+"          or SIGINT/SIGTERM/SIGHUP stopped it\n";
+
+static void __attribute__((noreturn, format(printf, 1, 2))) bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nvmm: try 'vmm --help'\n", stderr);
+	exit(EXIT_VMM_FAILED);
+}
+
+/* SIZE: decimal digits and an optional K/M/G suffix. */
+static uint64_t parse_size(const char *flag, const char *s)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		bad("%s: invalid size '%s' (bytes with an optional K, M or G suffix)", flag, s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			bad("%s: size '%s' is out of range (2M to 3G)", flag, s);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	unsigned shift = 0;
+	switch (*p) {
+	case 'k': case 'K': shift = 10; p++; break;
+	case 'm': case 'M': shift = 20; p++; break;
+	case 'g': case 'G': shift = 30; p++; break;
+	}
+	if (*p)
+		bad("%s: invalid size '%s' (bytes with an optional K, M or G suffix)", flag, s);
+	if (v > (UINT64_MAX >> shift))
+		bad("%s: size '%s' is out of range (2M to 3G)", flag, s);
+	v <<= shift;
+	if (v < RAM_MIN || v > RAM_MAX)
+		bad("%s: size '%s' is out of range (2M to 3G)", flag, s);
+	if (v & 0xfff)
+		bad("%s: size '%s' is not a multiple of 4K", flag, s);
+	return v;
+}
+
+/* SEC: digits with at most one '.', > 0. strtod alone would also take
+ * "inf", "1e3", hex and leading spaces. */
+static double parse_seconds(const char *flag, const char *s)
+{
+	int digits = 0, dots = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !dots)
+			dots++;
+		else
+			bad("%s: invalid time '%s' (positive seconds, e.g. 2 or 0.5)", flag, s);
+	}
+	if (!digits)
+		bad("%s: invalid time '%s' (positive seconds, e.g. 2 or 0.5)", flag, s);
+	double v = strtod(s, NULL);
+	if (!(v > 0) || v > TIMEOUT_MAX)
+		bad("%s: time '%s' is out of range (more than 0, at most 1e9 seconds)", flag, s);
+	return v;
+}
+
+/* If argv[*i] is flag `shrt` or `lng` taking a value, return the value (from
+ * "-mV", "--long=V" or the next argument) and advance *i; else NULL. */
+static const char *value_of(int argc, char **argv, int *i, const char *shrt, const char *lng)
+{
+	const char *a = argv[*i];
+	size_t n;
+
+	if (shrt && !strncmp(a, shrt, 2) && a[1] != '-') {
+		if (a[2])
+			return a + 2;
+	} else if (lng && !strncmp(a, lng, n = strlen(lng)) && (a[n] == '=' || !a[n])) {
+		if (a[n] == '=')
+			return a + n + 1;
+	} else {
+		return NULL;
+	}
+	if (*i + 1 >= argc)
+		bad("flag %s needs a value", a);
+	return argv[++*i];
+}
+
+void flags_parse(int argc, char **argv, struct options *o)
+{
+	const char *v;
+	bool only_images = false;
+
+	*o = (struct options){ .ram_size = RAM_DEFAULT, .cmdline = "" };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_images || a[0] != '-' || !a[1]) {
+			if (o->image)
+				bad("more than one image given ('%s' and '%s')", o->image, a);
+			o->image = a;
+		} else if (!strcmp(a, "--")) {
+			only_images = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--trace")) {
+			o->trace = true;
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = true;
+		} else if ((v = value_of(argc, argv, &i, "-m", NULL))) {
+			o->ram_size = parse_size("-m", v);
+		} else if ((v = value_of(argc, argv, &i, "-c", "--cmdline"))) {
+			if (strlen(v) > BOOT_CMDLINE_MAX - 1)
+				bad("-c/--cmdline: command line of %zu bytes is too long (at most %d)",
+				    strlen(v), BOOT_CMDLINE_MAX - 1);
+			o->cmdline = v;
+		} else if ((v = value_of(argc, argv, &i, NULL, "--timeout"))) {
+			o->timeout = parse_seconds("--timeout", v);
+		} else {
+			bad("unknown flag '%s'", a);
+		}
+	}
+	if (!o->image)
+		bad("no image given (usage: vmm [options] IMAGE)");
+}

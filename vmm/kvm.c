@@ -1,0 +1,90 @@
+/*
+ * KVM: open /dev/kvm, check the API and the capabilities the VMM relies on,
+ * create the VM with its RAM slot and turn off the quirk that can hang it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* Real mode on Intel hosts without unrestricted guest needs three pages
+ * for a TSS outside RAM: QEMU's address, below 4 GiB, above our 3 GiB max.
+ * (The EPT identity map KVM then also needs defaults to the page below.) */
+#define TSS_GPA 0xfffbd000u
+
+static const struct {
+	int cap;
+	const char *name, *why;
+} required[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "setting the guest CPUID" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT", "stopping a running guest" },
+};
+
+/* KVM_X86_QUIRK_FIX_HYPERCALL_INSN rewrites VMCALL/VMMCALL for the host
+ * CPU's vendor; on some hosts (kvm_pvm) that repeats forever and the vCPU
+ * hangs. Off, the instruction is a plain #UD in the guest. */
+static void disable_vmcall_quirk(struct vm *vm)
+{
+	int mask = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+
+	if (mask <= 0 || !(mask & KVM_X86_QUIRK_FIX_HYPERCALL_INSN)) {
+		vmm_trace("KVM cannot disable the VMCALL quirk: VMCALL at CPL0 may hang");
+		return;
+	}
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_DISABLE_QUIRKS2,
+		.args = { KVM_X86_QUIRK_FIX_HYPERCALL_INSN },
+	};
+	vm->vmcall_ud = ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+	vmm_trace("VMCALL quirk %s: VMCALL at CPL0 %s", vm->vmcall_ud ? "disabled" : "left on",
+		  vm->vmcall_ud ? "is #UD" : "may hang");
+}
+
+int kvm_setup(struct vm *vm)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		vmm_log("cannot open /dev/kvm: %s (is KVM enabled, and may this user use it?)",
+			strerror(errno));
+		return -1;
+	}
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		vmm_log("/dev/kvm speaks API version %d, this VMM needs %d", api, KVM_API_VERSION);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required[i].cap) <= 0) {
+			vmm_log("KVM lacks %s, needed for %s", required[i].name, required[i].why);
+			return -1;
+		}
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		vmm_log("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
+	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA) < 0) {
+		vmm_log("KVM_SET_TSS_ADDR 0x%x: %s", TSS_GPA, strerror(errno));
+		return -1;
+	}
+	disable_vmcall_quirk(vm);
+
+	struct kvm_userspace_memory_region slot = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->mem.host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		vmm_log("KVM_SET_USER_MEMORY_REGION (%llu bytes at GPA 0): %s",
+			(unsigned long long)vm->mem.size, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

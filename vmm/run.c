@@ -1,0 +1,89 @@
+/*
+ * The run loop: enter the guest, route each exit to its handler, stop when a
+ * handler returns a status or a stop signal (watchdog, SIGINT...) arrives.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+static void trace_exit(const struct vm *vm)
+{
+	const struct kvm_run *r = vm->run;
+	unsigned long long rip = (unsigned long long)vcpu_rip(vm);
+
+	switch (r->exit_reason) {
+	case KVM_EXIT_IO:
+		vmm_trace("IO %s port 0x%x size %u count %u at RIP 0x%llx",
+			  r->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			  r->io.port, r->io.size, r->io.count, rip);
+		break;
+	case KVM_EXIT_MMIO:
+		vmm_trace("MMIO %s %u bytes at GPA 0x%llx at RIP 0x%llx",
+			  r->mmio.is_write ? "write" : "read", r->mmio.len,
+			  (unsigned long long)r->mmio.phys_addr, rip);
+		break;
+	default:
+		vmm_trace("%s at RIP 0x%llx", exit_reason_name(r->exit_reason), rip);
+	}
+}
+
+static int dispatch(struct vm *vm)
+{
+	switch (vm->run->exit_reason) {
+	case KVM_EXIT_IO:             return io_exit(vm);
+	case KVM_EXIT_MMIO:           return exit_mmio(vm);
+	case KVM_EXIT_HLT:            return exit_hlt(vm);
+	case KVM_EXIT_SHUTDOWN:       return exit_shutdown(vm);
+	case KVM_EXIT_INTERNAL_ERROR: return exit_internal_error(vm);
+	case KVM_EXIT_FAIL_ENTRY:     return exit_fail_entry(vm);
+	}
+	vmm_log("unexpected KVM exit %u (%s) at RIP 0x%llx (stage %s)", vm->run->exit_reason,
+		exit_reason_name(vm->run->exit_reason), (unsigned long long)vcpu_rip(vm),
+		stage_describe());
+	return EXIT_GUEST_CRASH;
+}
+
+/* The guest was stopped from outside: say where it was. */
+static int stopped(const struct vm *vm, const struct options *o)
+{
+	int sig = stop_signal();
+	unsigned long long rip = (unsigned long long)vcpu_rip(vm);
+
+	if (sig == SIGALRM) {
+		vmm_log("timeout after %g s at RIP 0x%llx (stage %s)", o->timeout, rip,
+			stage_describe());
+		return EXIT_TIMEOUT;
+	}
+	vmm_log("stopped by %s at RIP 0x%llx (stage %s)",
+		sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", rip,
+		stage_describe());
+	return EXIT_VMM_FAILED;
+}
+
+int run_guest(struct vm *vm, const struct options *o)
+{
+	if (o->timeout > 0 && watchdog_start(o->timeout) < 0)
+		return EXIT_VMM_FAILED;
+	for (;;) {
+		/* immediate_exit already makes KVM_RUN return at once when a
+		 * stop signal came between runs; this saves the entry. */
+		if (stop_signal())
+			return stopped(vm, o);
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vmm_log("KVM_RUN: %s at RIP 0x%llx (stage %s)", strerror(errno),
+				(unsigned long long)vcpu_rip(vm), stage_describe());
+			return EXIT_VMM_FAILED;
+		}
+		stats_exit(vm->run->exit_reason);
+		if (vmm_tracing)
+			trace_exit(vm);
+		int status = dispatch(vm);
+		if (status != RUN_CONTINUE)
+			return status;
+	}
+}

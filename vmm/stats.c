@@ -1,0 +1,71 @@
+/*
+ * --stats: exit counts by reason as the VMM saw them, and a few of KVM's own
+ * vCPU counters (KVM_GET_STATS_FD), which also count the exits KVM handled
+ * without us (on kvm_pvm, every emulated instruction).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define MAX_REASON 64
+
+static uint64_t exits[MAX_REASON + 1]; /* the last slot counts the rest */
+
+void stats_exit(uint32_t reason)
+{
+	exits[reason < MAX_REASON ? reason : MAX_REASON]++;
+}
+
+/* The KVM counters worth a line; others exist (see PLATFORM.md). */
+static const char *const kvm_names[] = {
+	"exits", "io_exits", "mmio_exits", "halt_exits", "signal_exits",
+	"insn_emulation", "insn_emulation_fail", "pf_fixed", "hypercalls",
+};
+
+static void print_kvm_stats(const struct vm *vm)
+{
+	struct kvm_stats_header h;
+	int fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, 0);
+
+	if (fd < 0) {
+		vmm_log("stats: no KVM vCPU stats (KVM_GET_STATS_FD unsupported)");
+		return;
+	}
+	if (pread(fd, &h, sizeof h, 0) != sizeof h) {
+		close(fd);
+		return;
+	}
+	size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
+	char *d = malloc(dsize * h.num_desc);
+	if (d && pread(fd, d, dsize * h.num_desc, h.desc_offset) == (ssize_t)(dsize * h.num_desc)) {
+		for (size_t k = 0; k < sizeof kvm_names / sizeof kvm_names[0]; k++) {
+			for (uint32_t i = 0; i < h.num_desc; i++) {
+				const struct kvm_stats_desc *s = (const void *)(d + i * dsize);
+				uint64_t v;
+				if (strcmp(s->name, kvm_names[k]) ||
+				    pread(fd, &v, sizeof v, h.data_offset + s->offset) != sizeof v)
+					continue;
+				vmm_log("stats:   kvm %-20s %llu", s->name, (unsigned long long)v);
+			}
+		}
+	}
+	free(d);
+	close(fd);
+}
+
+void stats_print(const struct vm *vm, uint64_t start_ns)
+{
+	uint64_t c = stage_c_entry_ns();
+
+	vmm_log("stats: VMM exits by reason:");
+	for (uint32_t i = 0; i <= MAX_REASON; i++)
+		if (exits[i])
+			vmm_log("stats:   %-20s %llu", i < MAX_REASON ? exit_reason_name(i) : "other",
+				(unsigned long long)exits[i]);
+	if (c)
+		vmm_log("stats: VMM start to C entry: %llu us", (unsigned long long)(c - start_ns) / 1000);
+	print_kvm_stats(vm);
+}

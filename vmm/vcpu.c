@@ -1,0 +1,122 @@
+/*
+ * The one vCPU: creation, CPUID, TSC facts for boot info, and the state a
+ * PC BIOS leaves when it jumps to a boot sector.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "bootinfo.h"
+#include "vmm.h"
+
+#define MSR_IA32_TSC 0x10
+
+/* Give the guest the CPUID KVM supports, so it sees a vendor string and
+ * sane feature bits rather than an empty table. */
+static int set_cpuid(struct vm *vm)
+{
+	struct kvm_cpuid2 *c = NULL;
+
+	for (unsigned n = 64;; n *= 2) {
+		free(c);
+		c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
+		if (!c) {
+			vmm_log("out of memory for CPUID entries");
+			return -1;
+		}
+		c->nent = n;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		if (errno != E2BIG || n >= 4096) {
+			vmm_log("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			free(c);
+			return -1;
+		}
+	}
+	int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
+	if (r < 0)
+		vmm_log("KVM_SET_CPUID2 (%u entries): %s", c->nent, strerror(errno));
+	free(c);
+	return r;
+}
+
+/* Guest TSC now, minus what elapsed since main() began: the guest's TSC at
+ * VMM start, so the guest can tell how long its own boot took. */
+static void read_tsc(struct vm *vm, uint64_t start_ns)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+
+	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
+	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != 1)
+		return;
+	uint64_t ticks = (now_ns() - start_ns) * vm->tsc_khz / 1000000u;
+	vm->tsc_at_start = m.e.data > ticks ? m.e.data - ticks : 0;
+}
+
+int vcpu_create(struct vm *vm, uint64_t start_ns)
+{
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		vmm_log("KVM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	read_tsc(vm, start_ns);
+
+	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof *vm->run) {
+		vmm_log("KVM_GET_VCPU_MMAP_SIZE: %s", size < 0 ? strerror(errno) : "too small");
+		return -1;
+	}
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vmm_log("cannot map the vCPU run page: %s", strerror(errno));
+		return -1;
+	}
+	stop_attach(vm->run);
+	return set_cpuid(vm);
+}
+
+int vcpu_reset_bios(struct vm *vm)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		vmm_log("KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	/* Real mode, every segment 0000 with base 0: the reset state has
+	 * CS = f000 based at ffff0000, which only a BIOS wants. */
+	struct kvm_segment *segs[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss };
+	for (size_t i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+		segs[i]->selector = 0;
+		segs[i]->base = 0;
+	}
+	struct kvm_regs r = {
+		.rip = BOOT_LOAD_GPA,
+		.rflags = 2,            /* bit 1 is always set; IF off */
+		.rsp = BOOT_STACK_TOP,
+		.rdx = 0x80,            /* boot drive, as a BIOS passes it */
+		.rax = BOOT_MAGIC,
+		.rbx = BOOTINFO_GPA,
+	};
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0 || ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0) {
+		vmm_log("KVM_SET_SREGS/KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* For messages: where the guest is. ~0 if KVM cannot say. */
+uint64_t vcpu_rip(const struct vm *vm)
+{
+	struct kvm_regs r;
+
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 ? ~0ull : r.rip;
+}

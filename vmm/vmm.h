@@ -1,0 +1,120 @@
+/*
+ * The VMM's internal interfaces. Data flows one way:
+ *   flags -> guest RAM -> image -> KVM (VM, vCPU) -> boot info -> run loop
+ *   -> exit handlers -> port devices.
+ * One vCPU, one thread: device state lives in its module as file statics.
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "bootinfo.h"
+#include "guest_mem.h"
+#include "ports.h"
+
+/* Returned by exit and port handlers that want the guest to go on; any other
+ * value is the process exit status. */
+#define RUN_CONTINUE (-1)
+
+/* flags.c */
+struct options {
+	uint64_t ram_size;
+	const char *cmdline;
+	double timeout;        /* seconds; 0 = none */
+	bool trace;
+	bool stats;
+	const char *image;
+};
+void flags_parse(int argc, char **argv, struct options *o);
+
+/* log.c: every message goes through here so console output stays ordered
+ * with it. */
+void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool vmm_tracing;
+#define vmm_trace(...) do { if (vmm_tracing) vmm_log("trace: " __VA_ARGS__); } while (0)
+
+/* console.c: guest console bytes to stdout, line buffered. */
+void console_write(const void *buf, size_t len);
+void console_flush(void);
+
+/* mem.c */
+int mem_create(struct guest_mem *m, uint64_t size);
+
+/* loader.c */
+int load_image(const struct guest_mem *m, const char *path);
+
+/* The one VM. */
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct guest_mem mem;
+	bool vmcall_ud;        /* VMCALL quirk disabled: VMCALL is #UD, not a hang */
+	uint32_t tsc_khz;      /* 0 if unknown */
+	uint64_t tsc_at_start; /* guest TSC estimate at main() entry */
+	struct boot_info boot_info; /* the VMM's pristine copy */
+};
+
+/* kvm.c */
+int kvm_setup(struct vm *vm);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, uint64_t start_ns);
+int vcpu_reset_bios(struct vm *vm);
+uint64_t vcpu_rip(const struct vm *vm);
+
+/* bootinfo.c */
+void bootinfo_fill(struct vm *vm, const struct options *o);
+
+/* watchdog.c: timeout timer and stop signals. */
+void stop_signals_install(void);
+void stop_attach(struct kvm_run *run);
+int watchdog_start(double seconds);
+int stop_signal(void); /* signal that asked to stop, 0 if none */
+
+/* io.c: port devices register a range and a handler. */
+typedef int (*port_fn)(struct vm *vm, uint16_t port, bool out, unsigned size,
+		       uint8_t *data);
+void io_register(uint16_t first, uint16_t count, port_fn fn);
+int io_exit(struct vm *vm);
+
+/* serial.c, devices.c, doorbell.c */
+void serial_register(void);
+void devices_register(void);
+void doorbell_register(void);
+const char *stage_describe(void);
+uint64_t stage_c_entry_ns(void);
+int guest_exit_status(uint64_t status);
+
+/* run.c, exits.c */
+int run_guest(struct vm *vm, const struct options *o);
+int exit_mmio(struct vm *vm);
+int exit_hlt(struct vm *vm);
+int exit_shutdown(struct vm *vm);
+int exit_internal_error(struct vm *vm);
+int exit_fail_entry(struct vm *vm);
+const char *exit_reason_name(uint32_t reason);
+
+/* dump.c */
+void dump_regs(const struct vm *vm);
+const char *cpu_mode(const struct kvm_sregs *s);
+
+/* stats.c */
+void stats_exit(uint32_t reason);
+void stats_hypercall(uint32_t nr);
+void stats_print(const struct vm *vm, uint64_t start_ns);
+
+/* Host CLOCK_MONOTONIC in ns: the one clock the VMM measures with. */
+#include <time.h>
+static inline uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+#endif
