@@ -21,7 +21,7 @@ KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pic -fno-pie
 
 VMM_SRC  := $(wildcard vmm/*.c)
 VMM_OBJ  := $(VMM_SRC:vmm/%.c=$(B)/vmm-obj/%.o)
-K_CSRC   := $(wildcard kernel/*.c kernel/*/*.c) $(wildcard tests/guest/*.c)
+K_CSRC   := $(wildcard kernel/*.c kernel/*/*.c) $(wildcard tests/guest/*.c tests/bench/*.c)
 K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
 K_OBJ    := $(K_ASRC:%.asm=$(B)/k/%.o) $(K_CSRC:%.c=$(B)/k/%.o)
 GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/guests/*.asm))
@@ -68,6 +68,9 @@ run: all
 
 test: all $(GUESTS)
 	@bash tests/run_all.sh
+
+bench: all
+	@python3 tools/bench.py
 
 test-host: all $(GUESTS)
 	@VMM=$(B)/vmm GUESTS=$(B)/guests bash tests/host/run.sh

@@ -6,6 +6,7 @@
 #include "../include/bootinfo.h"
 #include "../include/ports.h"
 #include "console.h"
+#include "bench.h"
 #include "clock.h"
 #include "cmdline.h"
 #include "exit.h"
@@ -23,28 +24,30 @@ const struct boot_info *boot_info;
 
 extern char __kernel_end[];
 
+static void cpu_vendor(char out[13])
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	((uint32_t *)out)[0] = r[1];
+	((uint32_t *)out)[1] = r[3];
+	((uint32_t *)out)[2] = r[2];
+	out[12] = 0;
+}
+
+/* The brand string, or the vendor where it is missing or empty (some
+ * VMMs leave it blank). */
 static void cpu_brand(char out[49])
 {
 	uint32_t r[4];
 	cpuid(0x80000000, 0, r);
-	if (r[0] < 0x80000004) {
-		cpuid(0, 0, r);
-		((uint32_t *)out)[0] = r[1];
-		((uint32_t *)out)[1] = r[3];
-		((uint32_t *)out)[2] = r[2];
-		out[12] = 0;
-		return;
+	if (r[0] >= 0x80000004) {
+		for (uint32_t i = 0; i < 3; i++)
+			cpuid(0x80000002 + i, 0, (uint32_t *)out + 4 * i);
+		out[48] = 0;
+		if (out[0])
+			return;
 	}
-	for (uint32_t i = 0; i < 3; i++)
-		cpuid(0x80000002 + i, 0, (uint32_t *)out + 4 * i);
-	out[48] = 0;
-	if (!out[0]) { /* some VMMs leave the brand string empty */
-		cpuid(0, 0, r);
-		((uint32_t *)out)[0] = r[1];
-		((uint32_t *)out)[1] = r[3];
-		((uint32_t *)out)[2] = r[2];
-		out[12] = 0;
-	}
+	cpu_vendor(out);
 }
 
 static void banner(const struct boot_info *bi, uint64_t entry_tsc)
@@ -114,6 +117,10 @@ void kernel_main(struct boot_info *bi)
 	paging_init(bi);
 	crash_on_request(bi->cmdline);
 
+	if (cmdline_has(bi->cmdline, "bench")) {
+		bench_run_all();
+		guest_exit(0);
+	}
 	if (!cmdline_get(bi->cmdline, "test", filter, sizeof(filter)))
 		filter[0] = 0;
 	guest_exit(test_run_all(filter) ? 1 : 0);

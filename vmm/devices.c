@@ -38,11 +38,12 @@ uint64_t stage_c_entry_ns(void)
 
 /* The one mapping from a guest-reported status to ours (exit port and the
  * EXIT hypercall): 0-122 pass through, the rest mean the guest crashed. */
-int guest_exit_status(uint64_t status)
+int guest_exit_status(const struct vm *vm, uint64_t status)
 {
 	if (status < EXIT_GUEST_CRASH)
 		return (int)status;
-	vmm_log("guest reported crash status %llu", (unsigned long long)status);
+	vmm_log("guest reported crash status %llu at RIP 0x%llx (stage %s)",
+		(unsigned long long)status, (unsigned long long)vcpu_rip(vm), stage_describe());
 	return EXIT_GUEST_CRASH;
 }
 
@@ -68,7 +69,7 @@ static int exit_port(struct vm *vm, uint16_t port, bool out, unsigned size, uint
 	}
 	uint32_t status;
 	memcpy(&status, data, 4);
-	return guest_exit_status(status);
+	return guest_exit_status(vm, status);
 }
 
 static int null_port(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *data)

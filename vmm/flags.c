@@ -28,7 +28,7 @@ static const char usage[] =
 "      --stats         print exit counts by reason and KVM vCPU stats at the end\n"
 "  -h, --help          print this help and exit\n"
 "\n"
-"Value flags also take the form --flag=VALUE or -mVALUE.\n"
+"Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC.\n"
 "\n"
 "exit status:\n"
 "  0       the guest exited with status 0\n"

@@ -88,7 +88,7 @@ void devices_register(void);
 void doorbell_register(void);
 const char *stage_describe(void);
 uint64_t stage_c_entry_ns(void);
-int guest_exit_status(uint64_t status);
+int guest_exit_status(const struct vm *vm, uint64_t status);
 
 /* run.c, exits.c */
 int run_guest(struct vm *vm, const struct options *o);

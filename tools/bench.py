@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""make bench: run the guest's benchmarks under our VMM in one run, turn the
+samples into medians and p99s, print a table of figures beside their
+baselines, and write build/bench.json.
+
+Every ratio is between two figures of the same run."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VMM = os.path.join(ROOT, "build", "vmm")
+IMG = os.path.join(ROOT, "build", "kernel.img")
+OUT = os.path.join(ROOT, "build", "bench.json")
+
+
+def run_guest():
+    p = subprocess.run([VMM, "--timeout", "300", "-c", "bench", IMG],
+                       capture_output=True, text=True)
+    if p.returncode != 0 or "bench-done" not in p.stdout:
+        sys.stderr.write(p.stdout[-2000:] + p.stderr[-2000:])
+        sys.exit(f"bench: the guest run failed (exit status {p.returncode})")
+    return p.stdout
+
+
+def parse(out):
+    samples, values = {}, {}
+    for line in out.splitlines():
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "bench-samples":
+            khz = int(f[2])
+            if khz == 0:
+                sys.exit("bench: the guest does not know its TSC frequency")
+            samples[f[1]] = [int(c) * 1e6 / khz for c in f[3:]]  # ns
+        elif f[0] == "bench-value":
+            values[f[1]] = int(f[2])
+    return samples, values
+
+
+def p99(xs):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(len(s) * 0.99))]
+
+
+def main():
+    samples, values = parse(run_guest())
+    res, rows = {}, []
+
+    def pair(name, key, base_key, base_name, key_out, base_out, ratio_key, target):
+        if key not in samples or base_key not in samples:
+            return
+        m, b = statistics.median(samples[key]), statistics.median(samples[base_key])
+        res[key_out], res[base_out] = round(m), round(b)
+        res[key_out.replace("_ns", "_p99_ns")] = round(p99(samples[key]))
+        res[base_out.replace("_ns", "_p99_ns")] = round(p99(samples[base_key]))
+        res[ratio_key] = round(m / b, 3)
+        rows.append((name, f"{m:,.0f} ns (p99 {p99(samples[key]):,.0f})",
+                     base_name, f"{b:,.0f} ns (p99 {p99(samples[base_key]):,.0f})",
+                     f"{m / b:.3f}x", target))
+
+    pair("NOP hypercall round trip", "hypercall_nop", "raw_exit", "raw port-I/O exit",
+         "hypercall_rtt_ns", "raw_exit_rtt_ns", "hypercall_vs_raw_exit", "<= 1.05x")
+    pair("VMFUNC, switches view (4K)", "vmfunc_switch_4k", "vmfunc_trap", "VMFUNC to the live view",
+         "vmfunc_switch_ns", "vmfunc_trap_ns", "vmfunc_switch_vs_trap", "<= 1.25x")
+    pair("VMFUNC, switches view (2M)", "vmfunc_switch_2m", "vmfunc_trap", "VMFUNC to the live view",
+         "vmfunc_switch_2m_ns", "vmfunc_trap_ns", "vmfunc_switch_2m_vs_trap", "<= 1.25x")
+    pair("VMFUNC, switches view (4K)", "vmfunc_switch_4k", "raw_exit", "raw port-I/O exit",
+         "vmfunc_switch_ns", "raw_exit_rtt_ns", "vmfunc_switch_vs_raw_exit", "")
+    pair("view switch by memslot swap", "view_switch_memslot", "vmfunc_switch_4k",
+         "VMFUNC switch (remap)", "memslot_switch_ns", "vmfunc_switch_ns",
+         "memslot_switch_vs_vmfunc_switch", "")
+    if "console_batched_ns" in values and "console_bytewise_ns" in values:
+        bt, by = values["console_batched_ns"], values["console_bytewise_ns"]
+        kib = 64
+        res["console_batched_ns"], res["console_bytewise_ns"] = bt, by
+        res["console_batched_vs_bytewise"] = round(by / bt, 1)
+        rows.append(("64 KiB console, CONSOLE_WRITE", f"{bt / 1e6:.3f} ms ({kib / 1024 / (bt / 1e9):.1f} MiB/s)",
+                     "one COM1 exit a byte", f"{by / 1e6:.3f} ms ({kib / 1024 / (by / 1e9):.2f} MiB/s)",
+                     f"{by / bt:.0f}x faster", ">= 100x"))
+    for k, v in values.items():
+        res.setdefault(k, v)
+
+    head = ("figure", "ours", "baseline", "baseline figure", "ratio", "target")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    for r in [head] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    with open(OUT, "w") as f:
+        json.dump(res, f, indent=2, sort_keys=True)
+    print(f"wrote {os.path.relpath(OUT, ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
