@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Host tests of the VMM: flags, image loader, exit statuses, and adversarial
+# guests (tests/guests/*.asm, prebuilt into $GUESTS). Prints TAP and ends
+# with "N passed, N failed, N skipped"; exits nonzero if anything failed.
+#
+#   VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+set -u
+
+VMM=${VMM:?set VMM to the vmm binary}
+GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0 passed=0 failed=0 skipped=0
+
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1 # $2"
+	sed 's/^/#   stderr: /' "$tmp/err" | head -n 20
+	sed 's/^/#   stdout: /' "$tmp/out" | head -n 5
+}
+
+# vmm ARGS...: run the VMM; sets $status and $elapsed (seconds), leaves
+# its output in $tmp/out and $tmp/err. The outer timeout only keeps a
+# broken VMM from hanging the suite.
+vmm() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	timeout -k 2 30 "$VMM" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	t1=$(date +%s.%N)
+	elapsed=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
+}
+
+# expect DESC STATUS STDERR_REGEX ARGS...: the VMM must exit with STATUS
+# and its stderr must match STDERR_REGEX (grep -E); an empty regex means
+# stderr must be empty.
+expect() {
+	local desc=$1 want=$2 re=$3
+	shift 3
+	vmm "$@"
+	if [ "$status" != "$want" ]; then
+		not_ok "$desc" "exit status $status, expected $want"
+	elif [ -z "$re" ] && [ -s "$tmp/err" ]; then
+		not_ok "$desc" "unexpected stderr"
+	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
+		not_ok "$desc" "stderr does not match /$re/"
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_stdout DESC TEXT: after an expect, stdout must be exactly TEXT
+# (plus a final newline).
+expect_stdout() {
+	if [ "$(cat "$tmp/out")" == "$2" ] && [ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" == '\n' ]; then
+		ok "$1"
+	else
+		not_ok "$1" "stdout is not exactly '$2'"
+	fi
+}
+
+guest() { echo "$GUESTS/$1.img"; }
+
+for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli; do
+	if [ ! -f "$(guest $g)" ]; then
+		echo "# missing guest image $(guest $g): build tests/guests/$g.asm with nasm first"
+		echo "Bail out! guest images missing"
+		exit 1
+	fi
+done
+
+# --- images the loader must refuse -----------------------------------------
+bad="$tmp/images"
+mkdir "$bad"
+: >"$bad/empty.img"
+head -c 300 /dev/zero >"$bad/short.img"
+head -c 512 /dev/zero >"$bad/nosig.img"
+{ head -c 510 /dev/zero; printf '\x55\xaa'; head -c $((700 * 1024 - 512)) /dev/zero; } >"$bad/big.img"
+# The largest image that fits below 0xA0000, and one byte more.
+{ cat "$(guest com1)"; head -c $((0xa0000 - 0x7c00 - 512)) /dev/zero; } >"$bad/max.img"
+{ cat "$bad/max.img"; printf x; } >"$bad/max1.img"
+
+expect "image: nonexistent file is refused" 125 "image '$bad/none.img': cannot open: No such file" "$bad/none.img"
+expect "image: empty file is refused" 125 "image '.*empty.img': empty file" "$bad/empty.img"
+expect "image: 300-byte file is refused" 125 "image '.*short.img': 300 bytes, shorter than one 512-byte boot sector" "$bad/short.img"
+expect "image: 512 bytes without 0x55 0xAA are refused" 125 "image '.*nosig.img': no boot signature" "$bad/nosig.img"
+expect "image: 700 KiB does not fit below 0xA0000" 125 "image '.*big.img': too large \(716800 bytes\)" "$bad/big.img"
+expect "image: one byte over the conventional-memory limit is refused" 125 "image '.*max1.img': too large \(623617 bytes\)" "$bad/max1.img"
+expect "image: exactly up to 0xA0000 boots" 0 "" "$bad/max.img"
+expect "image: a directory is refused" 125 "image '$bad': cannot read: Is a directory" "$bad"
+
+# --- flags -----------------------------------------------------------------
+img=$(guest com1)
+expect "flags: -m 0 is refused" 125 "-m: size '0' is out of range" -m 0 "$img"
+expect "flags: -m garbage is refused" 125 "-m: invalid size 'garbage'" -m garbage "$img"
+expect "flags: -m 1T is refused" 125 "-m: invalid size '1T'" -m 1T "$img"
+expect "flags: -m 64Q is refused" 125 "-m: invalid size '64Q'" -m 64Q "$img"
+expect "flags: -m overflowing 64 bits is refused" 125 "-m: size '99999999999999999999' is out of range" -m 99999999999999999999 "$img"
+expect "flags: -m 17179869184G (wraps when shifted) is refused" 125 "-m: size '17179869184G' is out of range" -m 17179869184G "$img"
+expect "flags: -m above 3G is refused" 125 "-m: size '3073M' is out of range" -m 3073M "$img"
+expect "flags: -m not a multiple of 4K is refused" 125 "-m: size '2049K' is not a multiple of 4K" -m 2049K "$img"
+expect "flags: -m 2M (the minimum) boots" 0 "" -m 2M "$img"
+expect "flags: -m 3G (the maximum) boots" 0 "" -m 3G "$img"
+expect "flags: -m without a value is refused" 125 "flag -m needs a value" -m
+long=$(head -c 512 /dev/zero | tr '\0' 'x')
+expect "flags: -c of 512 bytes is refused" 125 "cmdline: command line of 512 bytes is too long" -c "$long" "$img"
+expect "flags: --cmdline=STR of 511 bytes is taken" 7 "" "--cmdline=7${long:0:510}" "$(guest exit_status)"
+expect "flags: unknown flag is refused" 125 "unknown flag '--bogus'" --bogus "$img"
+expect "flags: missing image is refused" 125 "no image given" --trace
+expect "flags: a second image is refused" 125 "more than one image given" "$img" "$img"
+expect "flags: --timeout garbage is refused" 125 "--timeout: invalid time 'soon'" --timeout soon "$img"
+expect "flags: --timeout negative is refused" 125 "--timeout: invalid time '-1'" --timeout -1 "$img"
+expect "flags: --timeout 0 is refused" 125 "--timeout: time '0' is out of range" --timeout 0 "$img"
+expect "flags: --timeout 1e3 is refused" 125 "--timeout: invalid time '1e3'" --timeout 1e3 "$img"
+expect "flags: --timeout=0.5 with a quick guest exits 0" 0 "" --timeout=0.5 "$img"
+
+vmm --help
+missing=""
+for f in -m -c --cmdline --timeout --trace --stats -h --help; do
+	grep -q -- "$f" "$tmp/out" || missing="$missing $f"
+done
+if [ "$status" != 0 ]; then
+	not_ok "flags: --help exits 0" "exit status $status"
+elif [ -n "$missing" ]; then
+	not_ok "flags: --help documents every flag" "missing:$missing"
+else
+	ok "flags: --help exits 0 and documents every flag"
+fi
+
+# --- exit statuses ---------------------------------------------------------
+img=$(guest exit_status)
+expect "status: guest exit 0 -> 0" 0 "" -c 0 "$img"
+expect "status: guest exit 7 -> 7" 7 "" -c 7 "$img"
+expect "status: guest exit 122 -> 122" 122 "" -c 122 "$img"
+expect "status: guest exit 200 -> 123" 123 "guest reported crash status 200 at RIP 0x" -c 200 "$img"
+expect "status: guest exit 4294967295 -> 123" 123 "guest reported crash status 4294967295" -c 4294967295 "$img"
+
+# --- adversarial guests ----------------------------------------------------
+expect "crash: triple fault -> 123 with registers" 123 \
+	"triple fault .* at RIP 0x7c2b" "$(guest triple_fault)"
+if grep -q "rax=000000007e1f0a17" "$tmp/err" && grep -q "cr0=" "$tmp/err" && grep -q "code at GPA 0x7c2b: 0f 0b" "$tmp/err"; then
+	ok "crash: triple fault dump shows RAX, CR0 and the faulting ud2"
+else
+	not_ok "crash: triple fault dump shows RAX, CR0 and the faulting ud2" "register dump incomplete"
+fi
+expect "crash: unknown port -> 123 naming it" 123 "unknown port 0x123 \(out, size 1\) at RIP 0x" "$(guest unknown_port)"
+expect "crash: MMIO beyond RAM -> 123 naming the address" 123 \
+	"unhandled MMIO write of 4 bytes at GPA 0xd0000000 at RIP 0x" "$(guest mmio)"
+expect "crash: HLT with interrupts off -> 123" 123 "guest halted with interrupts disabled at RIP 0x7c02" "$(guest hlt_cli)"
+
+expect "timeout: spinning guest under --timeout 1 -> 124 naming the RIP" 124 \
+	"timeout after 1 s at RIP 0x7c0d \(stage 0x10 real mode\)" --timeout 1 "$(guest spin)"
+if awk "BEGIN { exit !($elapsed < 5) }"; then
+	ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)"
+else
+	not_ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)" "too slow"
+fi
+
+# VMCALL at CPL0: the VMM turns off the quirk that hangs it, where KVM can.
+vmm --trace --timeout 5 "$(guest vmcall)"
+if grep -q "VMCALL quirk disabled" "$tmp/err"; then
+	if [ "$status" = 123 ] && grep -q "triple fault .* at RIP 0x7c26" "$tmp/err"; then
+		ok "vmcall: VMCALL at CPL0 is a #UD (triple fault, 123), not a hang"
+	else
+		not_ok "vmcall: VMCALL at CPL0 is a #UD (triple fault, 123), not a hang" "exit status $status"
+	fi
+else
+	skip "vmcall: VMCALL at CPL0 is a #UD, not a hang" \
+		"KVM cannot disable KVM_X86_QUIRK_FIX_HYPERCALL_INSN here (no KVM_CAP_DISABLE_QUIRKS2 bit 5)"
+fi
+
+# --- console -----------------------------------------------------------------
+expect "console: COM1 polling driver exits 0" 0 "" "$(guest com1)"
+expect_stdout "console: COM1 bytes reach stdout, divisor bytes do not" "hello from com1"
+expect "console: rep outsb exits 0" 0 "" "$(guest rep_outsb)"
+expect_stdout "console: rep outsb bytes arrive in order" "0123456789abcdefghijklmnopqrstuvwxyz-rep-outsb"
+
+# --- boot protocol -------------------------------------------------------------
+expect "bootinfo: entry registers and boot info block as documented" 0 "" \
+	-m 8M -c bootinfo-test "$(guest bootinfo)"
+[ "$status" = 0 ] || echo "# bootinfo guest: check $status failed (see tests/guests/bootinfo.asm)"
+
+# --- trace and stats ---------------------------------------------------------
+expect "trace: every exit is printed with port and RIP" 0 \
+	"trace: IO out port 0x3f8 size 1 count 1 at RIP 0x7c3d" --trace "$(guest com1)"
+expect "stats: exit counts by reason" 0 "stats:   IO +[0-9]+" --stats "$(guest com1)"
+
+# --- signals -----------------------------------------------------------------
+"$VMM" "$(guest spin)" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 50); do
+	grep -q S "$tmp/out" && break
+	sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+if [ "$status" = 125 ] && grep -q "stopped by SIGTERM at RIP 0x7c0d" "$tmp/err"; then
+	ok "signal: SIGTERM stops the guest, the VMM exits 125 and says where"
+else
+	not_ok "signal: SIGTERM stops the guest, the VMM exits 125 and says where" "exit status $status"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
