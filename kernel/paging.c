@@ -107,24 +107,28 @@ static int split_2m(uint64_t *pde)
 
 /*
  * The entry for va at level `want` (2: PDE, 1: PTE). With create, missing
- * tables are made and a 2 MiB leaf in the way of a PTE is split. Without, the
- * walk stops at a missing table (PT_ENOTMAPPED) or at a 2 MiB leaf, whose
- * PDE it returns with *at = 2.
+ * tables are made and a 2 MiB leaf in the way of a PTE is split; *fresh says
+ * whether the table holding the entry was just made (so all its entries are
+ * empty). Without create, the walk stops at a missing table (PT_ENOTMAPPED)
+ * or at a 2 MiB leaf, whose PDE it returns.
  */
 static int walk(uint64_t root, uint64_t va, int want, bool create,
-		uint64_t **out, int *at)
+		uint64_t **out, bool *fresh)
 {
 	uint64_t *t = table(root);
 	uint64_t *e;
 	int level, err;
 
+	*fresh = false;
 	for (level = 4; level > want; level--) {
 		e = &t[pt_index(va, level)];
+		*fresh = false;
 		if (!(*e & PT_P)) {
 			if (!create)
 				return PT_ENOTMAPPED;
 			if ((err = new_table(e)))
 				return err;
+			*fresh = true;
 		} else if (*e & PT_PS) {
 			if (level == 3)
 				return PT_EHUGE;
@@ -136,7 +140,6 @@ static int walk(uint64_t root, uint64_t va, int want, bool create,
 		t = table(*e);
 	}
 	*out = &t[pt_index(va, level)];
-	*at = level;
 	return 0;
 }
 
@@ -177,36 +180,49 @@ int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flag
 {
 	int level = size == PT_SIZE_2M ? 2 : 1;
 	uint64_t *e;
-	int at, err;
+	bool fresh;
+	int err;
 
 	if ((err = check_map(va, pa, size, flags)))
 		return err;
-	if ((err = walk(root, va, level, true, &e, &at)))
+	if ((err = walk(root, va, level, true, &e, &fresh)))
 		return err;
 	return set_leaf(e, pa | leaf_bits(flags, level), va, is_live(root), level);
 }
 
 /* Leaves of one size from va on, within one table: a single walk for up to
- * 512 entries. Returns bytes mapped or a PT_E* code. */
+ * 512 entries, and a tight loop over them (paging_init runs it at boot, one
+ * entry per 2 MiB of RAM). Returns bytes mapped or a PT_E* code. */
 static int64_t map_run(uint64_t root, uint64_t va, uint64_t pa, uint64_t len,
 		       uint64_t flags, int level)
 {
 	uint64_t size = 1ul << level_shift(level);
-	uint64_t table_span = size * PT_ENTRIES;
-	bool live = is_live(root);
-	uint64_t done = 0, *e;
-	int at, err;
+	uint64_t val = pa | leaf_bits(flags, level);
+	uint64_t n = PT_ENTRIES - pt_index(va, level);
+	bool live = is_live(root), fresh;
+	uint64_t *first, *e, i;
+	int err;
 
-	if ((err = walk(root, va, level, true, &e, &at)))
+	if ((err = walk(root, va, level, true, &first, &fresh)))
 		return err;
-	do {
-		err = set_leaf(e++, (pa + done) | leaf_bits(flags, level),
-			       va + done, live, level);
-		if (err)
-			return err;
-		done += size;
-	} while (len - done >= size && ((va + done) & (table_span - 1)));
-	return (int64_t)done;
+	e = first;   /* a local the compiler can keep in a register */
+	if (n > len / size)
+		n = len / size;
+	if (fresh) {
+		/* A table made just now: nothing to check or flush. */
+		for (i = 0; i < n; i++, val += size)
+			e[i] = val;
+		return (int64_t)(n * size);
+	}
+	for (i = 0; i < n; i++, val += size) {
+		uint64_t old = e[i];
+		if (level == 2 && (old & (PT_P | PT_PS)) == PT_P)
+			return PT_EBUSY;   /* a page table: see set_leaf() */
+		e[i] = val;
+		if (live && (old & PT_P))
+			invlpg(va + i * size);
+	}
+	return (int64_t)(n * size);
 }
 
 int pt_map_range(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
@@ -238,11 +254,12 @@ int pt_map_range(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t
 int pt_unmap(uint64_t root, uint64_t va)
 {
 	uint64_t *e;
-	int at, err;
+	bool fresh;
+	int err;
 
 	if (!canonical(va))
 		return PT_ENONCANON;
-	if ((err = walk(root, va, 1, false, &e, &at)))
+	if ((err = walk(root, va, 1, false, &e, &fresh)))
 		return err;
 	if (!(*e & PT_P))
 		return PT_ENOTMAPPED;

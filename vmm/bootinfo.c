@@ -8,9 +8,9 @@
 #include "hypercall.h"
 #include "vmm.h"
 
-#define EBDA_START 0x9fc00u  /* the usual top of base memory below the EBDA */
-#define HIGH_START 0x100000u /* RAM resumes above the BIOS area at 1 MiB */
-#define E820_ATTR_VALID 1u  /* ACPI 3.0: bit 0 set = use this entry */
+#define EBDA_START      0x9fc00u  /* the usual top of base memory: EBDA above */
+#define HIGH_START      0x100000u /* RAM resumes above the BIOS area at 1 MiB */
+#define E820_ATTR_VALID 1u        /* ACPI 3.0: bit 0 set = use this entry */
 
 void bootinfo_fill(struct vm *vm, const struct options *o)
 {
@@ -21,16 +21,16 @@ void bootinfo_fill(struct vm *vm, const struct options *o)
 		.abi_major = HC_ABI_MAJOR,
 		.abi_minor = HC_ABI_MINOR,
 		.flags = BI_FLAG_VMM | BI_FLAG_RAM_ZEROED,
-		.features = 0,
+		.features = HC_FEAT_DOORBELL | (vm->vmcall_ud ? HC_FEAT_VMCALL_UD : 0),
 		.ram_size = vm->mem.size,
 		.tsc_khz = vm->tsc_khz,
 		.tsc_at_start = vm->tsc_at_start,
 		.e820_count = 3,
 		.cmdline_len = (uint32_t)strlen(o->cmdline),
 		.e820 = {
-			{ .base = 0, .len = EBDA_START, .type = E820_RAM, .attr = E820_ATTR_VALID },
-			{ .base = EBDA_START, .len = HIGH_START - EBDA_START, .type = E820_RESERVED, .attr = E820_ATTR_VALID },
-			{ .base = HIGH_START, .len = vm->mem.size - HIGH_START, .type = E820_RAM, .attr = E820_ATTR_VALID },
+			{ 0, EBDA_START, E820_RAM, E820_ATTR_VALID },
+			{ EBDA_START, HIGH_START - EBDA_START, E820_RESERVED, E820_ATTR_VALID },
+			{ HIGH_START, vm->mem.size - HIGH_START, E820_RAM, E820_ATTR_VALID },
 		},
 	};
 	/* flags_parse() bounded the length, so the NUL always fits. */

@@ -7,7 +7,7 @@
 #define CR0_PE   (1u << 0)
 #define EFER_LMA (1u << 10)
 
-const char *cpu_mode(const struct kvm_sregs *s)
+static const char *cpu_mode(const struct kvm_sregs *s)
 {
 	if (!(s->cr0 & CR0_PE))
 		return "real mode";

@@ -112,7 +112,7 @@ static const char *value_of(int argc, char **argv, int *i, const char *shrt, con
 	const char *a = argv[*i];
 	size_t n;
 
-	if (shrt && !strncmp(a, shrt, 2) && a[1] != '-') {
+	if (shrt && !strncmp(a, shrt, 2)) {
 		if (a[2])
 			return a + 2;
 	} else if (lng && !strncmp(a, lng, n = strlen(lng)) && (a[n] == '=' || !a[n])) {

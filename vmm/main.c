@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 
 	serial_register();
 	devices_register();
+	doorbell_register();
 
 	int status = run_guest(&vm, &opt);
 	console_flush();

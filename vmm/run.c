@@ -73,8 +73,10 @@ int run_guest(struct vm *vm, const struct options *o)
 		if (stop_signal())
 			return stopped(vm, o);
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vmm_trace("KVM_RUN interrupted (%s)", strerror(errno));
 				continue;
+			}
 			vmm_log("KVM_RUN: %s at RIP 0x%llx (stage %s)", strerror(errno),
 				(unsigned long long)vcpu_rip(vm), stage_describe());
 			return EXIT_VMM_FAILED;

@@ -8,15 +8,22 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hc_dispatch.h"
 #include "vmm.h"
 
 #define MAX_REASON 64
 
-static uint64_t exits[MAX_REASON + 1]; /* the last slot counts the rest */
+static uint64_t exits[MAX_REASON + 1];    /* the last slot counts the rest */
+static uint64_t hypercalls[HC_NR_MAX + 1]; /* likewise */
 
 void stats_exit(uint32_t reason)
 {
 	exits[reason < MAX_REASON ? reason : MAX_REASON]++;
+}
+
+void stats_hypercall(uint32_t nr)
+{
+	hypercalls[nr < HC_NR_MAX ? nr : HC_NR_MAX]++;
 }
 
 /* The KVM counters worth a line; others exist (see PLATFORM.md). */
@@ -65,6 +72,11 @@ void stats_print(const struct vm *vm, uint64_t start_ns)
 		if (exits[i])
 			vmm_log("stats:   %-20s %llu", i < MAX_REASON ? exit_reason_name(i) : "other",
 				(unsigned long long)exits[i]);
+	for (uint32_t i = 0; i <= HC_NR_MAX; i++)
+		if (hypercalls[i])
+			vmm_log("stats:   hypercall %-14s %llu",
+				hc_name(i) ? hc_name(i) : i < HC_NR_MAX ? "unknown" : "out of range",
+				(unsigned long long)hypercalls[i]);
 	if (c)
 		vmm_log("stats: VMM start to C entry: %llu us", (unsigned long long)(c - start_ns) / 1000);
 	print_kvm_stats(vm);

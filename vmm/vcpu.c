@@ -57,6 +57,8 @@ static void read_tsc(struct vm *vm, uint64_t start_ns)
 		return;
 	uint64_t ticks = (now_ns() - start_ns) * vm->tsc_khz / 1000000u;
 	vm->tsc_at_start = m.e.data > ticks ? m.e.data - ticks : 0;
+	vmm_trace("guest TSC %u kHz, %llu now, %llu at VMM start", vm->tsc_khz,
+		  (unsigned long long)m.e.data, (unsigned long long)vm->tsc_at_start);
 }
 
 int vcpu_create(struct vm *vm, uint64_t start_ns)

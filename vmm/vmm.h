@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/kvm.h>
 
 #include "bootinfo.h"
@@ -34,8 +35,9 @@ void flags_parse(int argc, char **argv, struct options *o);
 /* log.c: every message goes through here so console output stays ordered
  * with it. */
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void trace_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool vmm_tracing;
-#define vmm_trace(...) do { if (vmm_tracing) vmm_log("trace: " __VA_ARGS__); } while (0)
+#define vmm_trace(...) do { if (vmm_tracing) trace_log(__VA_ARGS__); } while (0)
 
 /* console.c: guest console bytes to stdout, line buffered. */
 void console_write(const void *buf, size_t len);
@@ -101,7 +103,6 @@ const char *exit_reason_name(uint32_t reason);
 
 /* dump.c */
 void dump_regs(const struct vm *vm);
-const char *cpu_mode(const struct kvm_sregs *s);
 
 /* stats.c */
 void stats_exit(uint32_t reason);
@@ -109,7 +110,6 @@ void stats_hypercall(uint32_t nr);
 void stats_print(const struct vm *vm, uint64_t start_ns);
 
 /* Host CLOCK_MONOTONIC in ns: the one clock the VMM measures with. */
-#include <time.h>
 static inline uint64_t now_ns(void)
 {
 	struct timespec t;

@@ -82,6 +82,7 @@ TEST(paging, "bad arguments are refused with an error code") {
 	ASSERT(pg != 0);
 	ASSERT_EQ(pt_map(root, va, pg, PT_SIZE_4K, 0), 0);
 	EXPECT_EQ(pt_map(root, va, 0, SZ_2M, 0), PT_EBUSY);
+	EXPECT_EQ(pt_map_range(root, va, 0, SZ_2M, 0), PT_EBUSY);
 	EXPECT_EQ(pt_unmap(root, va), 0);
 	pmm_free(&kernel_pmm, pg);
 	EXPECT(pt_strerror(PT_EBUSY)[0] != 'u');  /* named, not "unknown" */

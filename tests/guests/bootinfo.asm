@@ -24,6 +24,9 @@ BI equ 0x1000			; BOOTINFO_GPA; field offsets from bootinfo.h
 	expect dword [BI + 0], 0x4b564d42, 6	; magic
 	expect word [BI + 4], 1, 7		; abi_major
 	expect dword [BI + 8], 3, 8		; flags: VMM | RAM_ZEROED
+	mov eax, [BI + 12]
+	and eax, 1
+	expect eax, 1, 22			; features: HC_FEAT_DOORBELL
 	expect dword [BI + 16], 0x800000, 9	; ram_size low
 	expect dword [BI + 20], 0, 10		; ram_size high
 	expect dword [BI + 40], 3, 11		; e820_count

@@ -64,7 +64,7 @@ expect_stdout() {
 
 guest() { echo "$GUESTS/$1.img"; }
 
-for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli; do
+for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall; do
 	if [ ! -f "$(guest $g)" ]; then
 		echo "# missing guest image $(guest $g): build tests/guests/$g.asm with nasm first"
 		echo "Bail out! guest images missing"
@@ -183,6 +183,29 @@ expect "bootinfo: entry registers and boot info block as documented" 0 "" \
 	-m 8M -c bootinfo-test "$(guest bootinfo)"
 [ "$status" = 0 ] || echo "# bootinfo guest: check $status failed (see tests/guests/bootinfo.asm)"
 
+# --- hypercall doorbell ----------------------------------------------------
+img=$(guest hypercall)
+expect "hypercall: NOP, CONSOLE_WRITE, unknown nr, then EXIT 42 from real mode" 42 \
+	"bad hypercall block at GPA 0x6004 \(misaligned\) at RIP 0x" "$img"
+[ "$status" = 42 ] || echo "# hypercall guest: check $status failed (see tests/guests/hypercall.asm)"
+expect_stdout "hypercall: CONSOLE_WRITE bytes reach stdout" "hc-console"
+if [ "$(grep -c "bad hypercall block" "$tmp/err")" = 1 ]; then
+	ok "hypercall: a misaligned block gets -EINVAL and is logged once, not twice"
+else
+	not_ok "hypercall: a misaligned block gets -EINVAL and is logged once, not twice" \
+		"$(grep -c "bad hypercall block" "$tmp/err") log lines"
+fi
+expect "hypercall: a block outside RAM ends the run with 123" 123 \
+	"bad hypercall block at GPA 0xfffffff8 \(outside RAM, which ends at 0x4000000\) at RIP 0x" -c o "$img"
+expect "hypercall: ABORT -> 123 with file:line: message" 123 "guest abort at guest.asm:7: boom$" -c a "$img"
+if grep -q "rip=" "$tmp/err"; then
+	ok "hypercall: ABORT prints the registers"
+else
+	not_ok "hypercall: ABORT prints the registers" "no register dump"
+fi
+expect "hypercall: ASSERT -> 1 with file:line: expression" 1 "guest assertion failed at guest.asm:7: x == 1$" -c s "$img"
+expect "stats: hypercalls counted by number" 42 "stats:   hypercall CONSOLE_WRITE +1$" --stats "$img"
+
 # --- trace and stats ---------------------------------------------------------
 expect "trace: every exit is printed with port and RIP" 0 \
 	"trace: IO out port 0x3f8 size 1 count 1 at RIP 0x7c3d" --trace "$(guest com1)"
@@ -195,7 +218,12 @@ for _ in $(seq 50); do
 	grep -q S "$tmp/out" && break
 	sleep 0.1
 done
-kill -TERM "$pid"
+kill -TERM "$pid" 2>/dev/null
+for _ in $(seq 100); do # a VMM that ignores SIGTERM must not hang the suite
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill -KILL "$pid" 2>/dev/null
 wait "$pid"
 status=$?
 if [ "$status" = 125 ] && grep -q "stopped by SIGTERM at RIP 0x7c0d" "$tmp/err"; then
