@@ -10,14 +10,6 @@ bool hc_available(void)
 	return booted_by_vmm() && (boot_info->features & HC_FEAT_DOORBELL);
 }
 
-int64_t hc_call(struct hc *req)
-{
-	/* The VMM reads and writes the block during the out: a full barrier. */
-	__asm__ volatile("outl %0, %w1" :: "a"((uint32_t)(uintptr_t)req),
-			 "Nd"(PORT_HC_DOORBELL) : "memory");
-	return req->ret;
-}
-
 int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	struct hc req __attribute__((aligned(8))) = {

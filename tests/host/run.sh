@@ -175,7 +175,7 @@ fi
 # --- console -----------------------------------------------------------------
 expect "console: COM1 polling driver exits 0" 0 "" "$(guest com1)"
 expect_stdout "console: COM1 bytes reach stdout, divisor bytes do not" "hello from com1"
-expect "console: rep outsb exits 0" 0 "" "$(guest rep_outsb)"
+expect "console: rep outsb, then rep insb of LSR (count > 1) reads 0x60 each" 0 "" "$(guest rep_outsb)"
 expect_stdout "console: rep outsb bytes arrive in order" "0123456789abcdefghijklmnopqrstuvwxyz-rep-outsb"
 
 # --- boot protocol -------------------------------------------------------------

@@ -19,6 +19,8 @@ static size_t console_len;
 
 static void capture(const void *buf, size_t len)
 {
+	if (!len)
+		return;
 	console = realloc(console, console_len + len);
 	memcpy(console + console_len, buf, len);
 	console_len += len;
