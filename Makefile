@@ -25,6 +25,8 @@ K_CSRC   := $(wildcard kernel/*.c kernel/*/*.c) $(wildcard tests/guest/*.c tests
 K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
 K_OBJ    := $(K_ASRC:%.asm=$(B)/k/%.o) $(K_CSRC:%.c=$(B)/k/%.o)
 GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/guests/*.asm))
+# Host unit tests link the VMM's pure parts (no KVM) directly.
+UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall
 DEPS_OK  := $(B)/.deps-ok
 
 .PHONY: all run test test-host test-vmm test-qemu test-bochs bench deps clean
@@ -63,17 +65,23 @@ $(B)/guests/%.img: tests/guests/%.asm | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -o $@ $<
 
+$(B)/unit_guest_mem: tests/host/unit_guest_mem.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_guest_mem.c vmm/guest_mem.c
+$(B)/unit_hypercall: tests/host/unit_hypercall.c vmm/hypercall.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_hypercall.c vmm/hypercall.c vmm/guest_mem.c
+
 run: all
 	$(B)/vmm --timeout 60 $(B)/kernel.img
 
-test: all $(GUESTS)
+test: all $(GUESTS) $(UNITS)
 	@bash tests/run_all.sh
 
 bench: all
 	@python3 tools/bench.py
 
-test-host: all $(GUESTS)
+test-host: all $(GUESTS) $(UNITS)
 	@VMM=$(B)/vmm GUESTS=$(B)/guests bash tests/host/run.sh
+	@for u in $(UNITS); do $$u || exit 1; done
 test-vmm: all
 	@bash tests/run_guest.sh vmm
 test-qemu: all

@@ -82,7 +82,7 @@ static void crash_on_request(const char *cmdline)
 		*(volatile uint64_t *)0x7fff00000000ull = 1;
 	if (!strcmp(what, "gp"))
 		*(volatile uint64_t *)0x8000000000000000ull = 1;
-	panic("crash=%s requested on the command line", what);
+	panic("crash=%s requested", what);
 }
 
 /* Under a BIOS the stub only fills the E820 map: derive the RAM size. */

@@ -128,3 +128,22 @@ TEST(hypercall, "the guest clock follows the host's monotonic clock")
 	/* the host's reading lies between ours, give or take 5 ms of drift */
 	EXPECT((uint64_t)h + 5000000 >= g0 && (uint64_t)h <= g1 + 5000000);
 }
+
+TEST(hypercall, "a misaligned request block gets -EINVAL in its ret")
+{
+	NEED_VMM();
+	static uint8_t buf[80] __attribute__((aligned(8)));
+	struct hc *req = (struct hc *)(buf + 4); /* 4 mod 8 */
+	memset(buf, 0, sizeof(buf));
+	req->nr = HC_NOP;
+	req->ret = 12345;
+	EXPECT_EQ(hc_call(req), -HC_EINVAL);
+}
+
+TEST(hypercall, "GUEST_ASSERT that holds does not stop the run")
+{
+	NEED_VMM();
+	int x = 2;
+	GUEST_ASSERT(x == 2);
+	EXPECT_EQ(x, 2);
+}

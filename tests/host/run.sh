@@ -8,59 +8,7 @@ set -u
 
 VMM=${VMM:?set VMM to the vmm binary}
 GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-n=0 passed=0 failed=0 skipped=0
-
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1 # $2"
-	sed 's/^/#   stderr: /' "$tmp/err" | head -n 20
-	sed 's/^/#   stdout: /' "$tmp/out" | head -n 5
-}
-
-# vmm ARGS...: run the VMM; sets $status and $elapsed (seconds), leaves
-# its output in $tmp/out and $tmp/err. The outer timeout only keeps a
-# broken VMM from hanging the suite.
-vmm() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	timeout -k 2 30 "$VMM" "$@" >"$tmp/out" 2>"$tmp/err"
-	status=$?
-	t1=$(date +%s.%N)
-	elapsed=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
-}
-
-# expect DESC STATUS STDERR_REGEX ARGS...: the VMM must exit with STATUS
-# and its stderr must match STDERR_REGEX (grep -E); an empty regex means
-# stderr must be empty.
-expect() {
-	local desc=$1 want=$2 re=$3
-	shift 3
-	vmm "$@"
-	if [ "$status" != "$want" ]; then
-		not_ok "$desc" "exit status $status, expected $want"
-	elif [ -z "$re" ] && [ -s "$tmp/err" ]; then
-		not_ok "$desc" "unexpected stderr"
-	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
-		not_ok "$desc" "stderr does not match /$re/"
-	else
-		ok "$desc"
-	fi
-}
-
-# expect_stdout DESC TEXT: after an expect, stdout must be exactly TEXT
-# (plus a final newline).
-expect_stdout() {
-	if [ "$(cat "$tmp/out")" == "$2" ] && [ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" == '\n' ]; then
-		ok "$1"
-	else
-		not_ok "$1" "stdout is not exactly '$2'"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 guest() { echo "$GUESTS/$1.img"; }
 
@@ -232,5 +180,4 @@ else
 	not_ok "signal: SIGTERM stops the guest, the VMM exits 125 and says where" "exit status $status"
 fi
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+finish

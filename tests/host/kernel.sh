@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Host tests of the kernel image under our VMM: the crash paths end the run
+# with the documented status and a message that names the problem, the test
+# filter works, and the image boots with other RAM sizes.
+#
+#   VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
+set -u
+VMM=${VMM:?set VMM to the vmm binary}
+IMG=${IMG:?set IMG to the kernel image}
+. "$(dirname "$0")/lib.sh"
+
+expect "kernel: an unexpected #UD ends the run with 123 and names it" 123 "guest reported crash status 123" -c crash=ud "$IMG"
+grep -q "FATAL: unexpected exception 6 (#UD invalid opcode)" "$tmp/out" &&
+	ok "kernel: the #UD report gives vector, name and RIP" ||
+	not_ok "kernel: the #UD report gives vector, name and RIP" "no report on the console"
+expect "kernel: an unexpected #PF ends the run with 123" 123 "guest reported crash status 123" -c crash=pf "$IMG"
+grep -q "CR2 0x00007fff00000000" "$tmp/out" &&
+	ok "kernel: the #PF report shows CR2" || not_ok "kernel: the #PF report shows CR2" "no CR2 line"
+expect "kernel: an unexpected #GP ends the run with 123" 123 "guest reported crash status 123" -c crash=gp "$IMG"
+expect "kernel: panic goes through HC_ABORT with file:line and registers" 123 \
+	"guest abort at kernel/main.c:[0-9]+: crash=panic requested" -c crash=panic "$IMG"
+
+expect "kernel: a filter that matches nothing fails the run" 1 "" -c test=no-such-test "$IMG"
+grep -q "no test matches the filter 'no-such-test'" "$tmp/out" &&
+	ok "kernel: ... and says so" || not_ok "kernel: ... and says so" "no message"
+
+expect "kernel: the filter picks one suite" 0 "" -c test=traps "$IMG"
+if grep -q '^1\.\.6$' "$tmp/out" && ! grep -q 'boot:' "$tmp/out"; then
+	ok "kernel: test=traps runs the six traps tests and nothing else"
+else
+	not_ok "kernel: test=traps runs the six traps tests and nothing else" "plan: $(grep '^1\.\.' "$tmp/out")"
+fi
+
+expect "kernel: boots and passes its boot tests with -m 3G" 0 "" -m 3G -c test=boot "$IMG"
+expect "kernel: boots and passes its boot tests with -m 2M" 0 "" -m 2M -c test=boot "$IMG"
+finish
