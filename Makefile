@@ -76,7 +76,11 @@ run: all
 test: all $(GUESTS) $(UNITS)
 	@bash tests/run_all.sh
 
-bench: all
+# The baseline VMM for the boot-to-exit figure.
+$(B)/hello_vmm: tools/hello_vmm.c
+	$(CC) $(VMM_CFLAGS) -o $@ $<
+
+bench: all $(B)/hello_vmm
 	@python3 tools/bench.py
 
 test-host: all $(GUESTS) $(UNITS)

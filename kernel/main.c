@@ -116,6 +116,8 @@ void kernel_main(struct boot_info *bi)
 	pmm_init_kernel(bi, (uint64_t)__kernel_end);
 	paging_init(bi);
 	crash_on_request(bi->cmdline);
+	if (cmdline_has(bi->cmdline, "boot-only")) /* make bench: boot to exit */
+		guest_exit(0);
 
 	if (cmdline_has(bi->cmdline, "bench")) {
 		bench_run_all();
