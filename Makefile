@@ -26,7 +26,7 @@ K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
 K_OBJ    := $(K_ASRC:%.asm=$(B)/k/%.o) $(K_CSRC:%.c=$(B)/k/%.o)
 GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/guests/*.asm))
 # Host unit tests link the VMM's pure parts (no KVM) directly.
-UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall
+UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall $(B)/unit_views
 DEPS_OK  := $(B)/.deps-ok
 
 .PHONY: all run test test-host test-vmm test-qemu test-bochs bench deps clean
@@ -67,8 +67,10 @@ $(B)/guests/%.img: tests/guests/%.asm | $(DEPS_OK)
 
 $(B)/unit_guest_mem: tests/host/unit_guest_mem.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_guest_mem.c vmm/guest_mem.c
-$(B)/unit_hypercall: tests/host/unit_hypercall.c vmm/hypercall.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
-	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_hypercall.c vmm/hypercall.c vmm/guest_mem.c
+$(B)/unit_hypercall: tests/host/unit_hypercall.c vmm/hypercall.c vmm/views.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_hypercall.c vmm/hypercall.c vmm/views.c vmm/guest_mem.c
+$(B)/unit_views: tests/host/unit_views.c vmm/views.c vmm/hypercall.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_views.c vmm/views.c vmm/hypercall.c vmm/guest_mem.c
 
 run: all
 	$(B)/vmm --timeout 60 $(B)/kernel.img
@@ -90,6 +92,8 @@ test-vmm: all
 	@bash tests/run_guest.sh vmm
 test-qemu: all
 	@bash tests/run_guest.sh qemu
+test-bochs: all
+	@bash tests/run_guest.sh bochs
 
 clean:
 	rm -rf $(B)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define HC_ABI_MAJOR 1   /* incompatible changes bump this */
-#define HC_ABI_MINOR 0   /* new calls or feature bits bump this */
+#define HC_ABI_MINOR 1   /* new calls or feature bits bump this (1: HC_VMFUNC) */
 
 enum hc_nr {
 	HC_NOP           = 0,
@@ -32,13 +32,17 @@ enum hc_nr {
 	HC_VIEW_MAP      = 17, /* arg0 view, arg1 GPA, arg2 target PA, arg3 len, arg4 VIEW_R|W|X */
 	HC_VIEW_CURRENT  = 18, /* ret = index of the live view */
 	HC_VIEW_RESET    = 19, /* drop all views but 0, switch to view 0 */
+	HC_VMFUNC        = 20, /* arg0 = EAX (leaf), arg1 = ECX (view): what VMFUNC does,
+				* for a guest whose CPU raised #UD on it (kvm_intel,
+				* kvm_amd); ret 0 after the switch, -EINVAL for a bad
+				* leaf or index (the guest then takes the #UD) */
 	HC_NR_MAX
 };
 
 /*
  * VMCALL transport (kernel/vmx L1 <- L2; a KVM that forwards VMCALL): the
  * register convention of KVM's own hypercalls, RAX = number, RBX, RCX, RDX,
- * RSI = arg0..arg3, result in RAX. Our numbers carry a tag so they never
+ * RSI = arg0..arg3 (and RDI = arg4, which HC_VIEW_MAP needs), result in RAX. Our numbers carry a tag so they never
  * collide with KVM_HC_* (1..12).
  */
 #define HC_VMCALL_TAG 0x564d0000u /* "VM" */
@@ -55,6 +59,7 @@ enum hc_nr {
 
 /* Negative errno values returned in hc.ret (Linux numbering). */
 #define HC_EFAULT   14
+#define HC_ENOSPC   28  /* HC_VIEW_CREATE: VIEWS_MAX views exist already */
 #define HC_EINVAL   22
 #define HC_ENOSYS   38
 

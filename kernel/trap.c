@@ -9,6 +9,7 @@
 #include "printf.h"
 #include "exit.h"
 #include "x86.h"
+#include "views_emul.h"
 #include "../include/ports.h"
 
 struct idt_entry {
@@ -90,6 +91,9 @@ static void resume_catch(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	/* VMFUNC under our VMM on a CPU that raised #UD for it. */
+	if (f->vector == VEC_UD && views_emul_ud(f))
+		return;
 	if (trap_catch_state.active && f->vector != VEC_DF) {
 		resume_catch(f);
 		return;

@@ -23,6 +23,7 @@ run_suite host env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
 run_suite host-kernel env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
 run_suite unit-guest-mem build/unit_guest_mem
 run_suite unit-hypercall build/unit_hypercall
+run_suite unit-views build/unit_views
 run_suite guest-vmm bash tests/run_guest.sh vmm
 run_suite guest-qemu bash tests/run_guest.sh qemu
 [ -f tests/bochs/run.sh ] && run_suite guest-bochs bash tests/run_guest.sh bochs

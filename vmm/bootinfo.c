@@ -21,7 +21,8 @@ void bootinfo_fill(struct vm *vm, const struct options *o)
 		.abi_major = HC_ABI_MAJOR,
 		.abi_minor = HC_ABI_MINOR,
 		.flags = BI_FLAG_VMM | BI_FLAG_RAM_ZEROED,
-		.features = HC_FEAT_DOORBELL | (vm->vmcall_ud ? HC_FEAT_VMCALL_UD : 0),
+		.features = HC_FEAT_DOORBELL | HC_FEAT_VMFUNC_EMUL |
+			    (vm->vmcall_ud ? HC_FEAT_VMCALL_UD : 0),
 		.ram_size = vm->mem.size,
 		.tsc_khz = vm->tsc_khz,
 		.tsc_at_start = vm->tsc_at_start,

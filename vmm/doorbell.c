@@ -46,7 +46,8 @@ static int doorbell(struct vm *vm, uint16_t port, bool out, unsigned size, uint8
 	}
 
 	struct hc h;
-	struct hc_env env = { .mem = &vm->mem, .boot_info = &vm->boot_info, .console = console_write };
+	struct hc_env env = { .mem = &vm->mem, .boot_info = &vm->boot_info,
+			      .console = console_write, .views = &vm->views };
 	memcpy(&h, blk, sizeof h);
 	stats_hypercall(h.nr);
 	struct hc_outcome o = hc_dispatch(&env, &h);
@@ -60,6 +61,11 @@ static int doorbell(struct vm *vm, uint16_t port, bool out, unsigned size, uint8
 		vmm_log("guest abort at %s", o.text);
 		dump_regs(vm);
 		return EXIT_GUEST_CRASH;
+	}
+	if (o.action == HC_STOP_HOST) {
+		vmm_log("hypercall %s at RIP 0x%llx failed in the VMM: %s", hc_name(h.nr),
+			(unsigned long long)vcpu_rip(vm), o.text);
+		return EXIT_VMM_FAILED;
 	}
 	if (o.action == HC_STOP_ASSERT) {
 		vmm_log("guest assertion failed at %s", o.text);

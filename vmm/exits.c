@@ -55,12 +55,16 @@ static const char *internal_suberror(uint32_t e)
 
 /* All decoding of KVM_EXIT_INTERNAL_ERROR lives here: an emulation failure
  * carries the instruction bytes KVM could not run (kvm_pvm runs CPL0 code
- * in its emulator, which lacks SSE, x87, int3...). */
+ * in its emulator, which lacks SSE, x87, int3...). VMFUNC among them is
+ * ours to emulate (vmfunc.c); the rest end the run. */
 int exit_internal_error(struct vm *vm)
 {
 	const struct kvm_run *r = vm->run;
 	uint32_t sub = r->internal.suberror;
 	char bytes[15 * 3 + 1] = "";
+
+	if (is_vmfunc(r))
+		return exit_vmfunc(vm);
 
 	if (sub == KVM_INTERNAL_ERROR_EMULATION &&
 	    (r->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {

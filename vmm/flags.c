@@ -25,10 +25,20 @@ static const char usage[] =
 "  -c, --cmdline STR   kernel command line (at most 511 bytes)\n"
 "      --timeout SEC   stop the guest after SEC seconds (fractions allowed)\n"
 "      --trace         print every VM exit (reason, port or address, RIP)\n"
-"      --stats         print exit counts by reason and KVM vCPU stats at the end\n"
+"      --stats         print exit counts by reason, VMFUNC emulations and KVM\n"
+"                      vCPU stats at the end\n"
+"      --dump-pt       at the end, print the guest's page tables (walked from\n"
+"                      its CR3: 4-level, 4K/2M/1G leaves, contiguous runs\n"
+"                      coalesced, flags W U NX PS) to stderr\n"
+"      --view-switch=remap|memslot\n"
+"                      how an emulated VMFUNC switches EPT views: remap (the\n"
+"                      default) mmaps other RAM over the range, ~5 us; memslot\n"
+"                      replaces KVM memslots, ~170 us and drops every shadow\n"
+"                      mapping: a comparison for make bench only\n"
 "  -h, --help          print this help and exit\n"
 "\n"
-"Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC.\n"
+"Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
+"--view-switch=MODE.\n"
 "\n"
 "exit status:\n"
 "  0       the guest exited with status 0\n"
@@ -148,6 +158,13 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->trace = true;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
+		} else if (!strcmp(a, "--dump-pt")) {
+			o->dump_pt = true;
+		} else if ((v = value_of(argc, argv, &i, NULL, "--view-switch"))) {
+			if (!strcmp(v, "remap") || !strcmp(v, "memslot"))
+				o->view_memslot = !strcmp(v, "memslot");
+			else
+				bad("--view-switch: invalid mode '%s' (remap or memslot)", v);
 		} else if ((v = value_of(argc, argv, &i, "-m", NULL))) {
 			o->ram_size = parse_size("-m", v);
 		} else if ((v = value_of(argc, argv, &i, "-c", "--cmdline"))) {

@@ -11,6 +11,7 @@
 #include "bootinfo.h"
 #include "guest_mem.h"
 #include "hypercall.h"
+#include "views.h"
 
 /* ABORT and ASSERT print at most this many bytes of each string. */
 #define HC_TEXT_MAX 4096
@@ -19,6 +20,7 @@ struct hc_env {
 	const struct guest_mem *mem;
 	const struct boot_info *boot_info; /* the VMM's copy, not the guest's */
 	void (*console)(const void *buf, size_t len);
+	struct views *views;               /* NULL: HC_VIEW_* and HC_VMFUNC are -ENOSYS */
 };
 
 enum hc_action {
@@ -26,6 +28,7 @@ enum hc_action {
 	HC_STOP_EXIT,   /* EXIT: status holds the guest's status */
 	HC_STOP_ABORT,  /* ABORT: text holds "file:line: message" */
 	HC_STOP_ASSERT, /* ASSERT: text holds "file:line: expression" */
+	HC_STOP_HOST,   /* the VMM could not carry out the call: text says why (125) */
 };
 
 struct hc_outcome {

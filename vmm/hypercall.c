@@ -137,6 +137,51 @@ static int64_t hc_assert(const struct hc_env *env, const struct hc *h, struct hc
 	return report(env, h, o, HC_STOP_ASSERT);
 }
 
+/* EPT views (views.c). A host failure mid-switch leaves guest memory in
+ * an unknown state: the run ends. */
+static int64_t view_ret(const struct hc_env *env, int64_t r, struct hc_outcome *o)
+{
+	if (r == VIEWS_EHOST) {
+		o->action = HC_STOP_HOST;
+		o->text = env->views->err;
+		return -HC_EFAULT;
+	}
+	return r;
+}
+
+static int64_t hc_view_create(const struct hc_env *env, const struct hc *h, struct hc_outcome *o)
+{
+	(void)h, (void)o;
+	return env->views ? views_create(env->views) : -HC_ENOSYS;
+}
+
+static int64_t hc_view_map(const struct hc_env *env, const struct hc *h, struct hc_outcome *o)
+{
+	if (!env->views)
+		return -HC_ENOSYS;
+	return view_ret(env, views_map(env->views, h->arg[0], h->arg[1], h->arg[2], h->arg[3],
+				       h->arg[4]), o);
+}
+
+static int64_t hc_view_current(const struct hc_env *env, const struct hc *h, struct hc_outcome *o)
+{
+	(void)h, (void)o;
+	return env->views ? (int64_t)env->views->live : -HC_ENOSYS;
+}
+
+static int64_t hc_view_reset(const struct hc_env *env, const struct hc *h, struct hc_outcome *o)
+{
+	(void)h;
+	return env->views ? view_ret(env, views_reset(env->views), o) : -HC_ENOSYS;
+}
+
+static int64_t hc_vmfunc(const struct hc_env *env, const struct hc *h, struct hc_outcome *o)
+{
+	if (!env->views)
+		return -HC_ENOSYS;
+	return view_ret(env, views_vmfunc(env->views, h->arg[0], h->arg[1]), o);
+}
+
 static const struct {
 	const char *name;
 	hc_fn fn;
@@ -150,6 +195,11 @@ static const struct {
 	[HC_ABORT] = { "ABORT", hc_abort },
 	[HC_RANDOM] = { "RANDOM", hc_random },
 	[HC_ASSERT] = { "ASSERT", hc_assert },
+	[HC_VIEW_CREATE] = { "VIEW_CREATE", hc_view_create },
+	[HC_VIEW_MAP] = { "VIEW_MAP", hc_view_map },
+	[HC_VIEW_CURRENT] = { "VIEW_CURRENT", hc_view_current },
+	[HC_VIEW_RESET] = { "VIEW_RESET", hc_view_reset },
+	[HC_VMFUNC] = { "VMFUNC", hc_vmfunc },
 };
 
 const char *hc_name(uint32_t nr)

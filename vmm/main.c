@@ -20,7 +20,8 @@ int main(int argc, char **argv)
 	if (mem_create(&vm.mem, opt.ram_size) < 0 ||
 	    load_image(&vm.mem, opt.image) < 0 ||
 	    kvm_setup(&vm) < 0 ||
-	    vcpu_create(&vm, start_ns) < 0)
+	    vcpu_create(&vm, start_ns) < 0 ||
+	    views_setup(&vm, &opt) < 0)
 		return EXIT_VMM_FAILED;
 	bootinfo_fill(&vm, &opt);
 	if (vcpu_reset_bios(&vm) < 0)
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
 
 	int status = run_guest(&vm, &opt);
 	console_flush();
+	if (opt.dump_pt)
+		dump_page_tables(&vm);
 	if (opt.stats)
 		stats_print(&vm, start_ns);
 	return status;

@@ -16,6 +16,7 @@
 #include "bootinfo.h"
 #include "guest_mem.h"
 #include "ports.h"
+#include "views.h"
 
 /* Returned by exit and port handlers that want the guest to go on; any other
  * value is the process exit status. */
@@ -28,6 +29,8 @@ struct options {
 	double timeout;        /* seconds; 0 = none */
 	bool trace;
 	bool stats;
+	bool dump_pt;          /* --dump-pt: print the guest's page tables at exit */
+	bool view_memslot;     /* --view-switch=memslot (default remap) */
 	const char *image;
 };
 void flags_parse(int argc, char **argv, struct options *o);
@@ -59,6 +62,9 @@ struct vm {
 	uint32_t tsc_khz;      /* 0 if unknown */
 	uint64_t tsc_at_start; /* guest TSC estimate at main() entry */
 	struct boot_info boot_info; /* the VMM's pristine copy */
+	struct views views;    /* emulated EPT views (views.h) */
+	uint64_t vmfunc_exits; /* VMFUNC caught as an emulation failure */
+	uint64_t vmfunc_ud;    /* ... that got a #UD injected */
 };
 
 /* kvm.c */
@@ -101,8 +107,17 @@ int exit_internal_error(struct vm *vm);
 int exit_fail_entry(struct vm *vm);
 const char *exit_reason_name(uint32_t reason);
 
-/* dump.c */
+/* dump.c, dump_pt.c */
 void dump_regs(const struct vm *vm);
+void dump_page_tables(const struct vm *vm);
+
+/* vmfunc.c: VMFUNC caught as a KVM emulation failure; views set-up. */
+bool is_vmfunc(const struct kvm_run *run);
+int exit_vmfunc(struct vm *vm);
+int views_setup(struct vm *vm, const struct options *o);
+
+/* views_memslot.c: the --view-switch=memslot back end. */
+int views_memslot_init(struct vm *vm);
 
 /* stats.c */
 void stats_exit(uint32_t reason);

@@ -87,8 +87,7 @@ bool vmx_caps_native_ok(const struct vmx_caps *c, char *why, size_t n)
 	};
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
 		if (!bit(*needs[i].value, needs[i].bit)) {
-			snprintf(why, n, "%s is 0 (MSR value 0x%lx)", needs[i].text,
-				 *needs[i].value);
+			snprintf(why, n, "%s is 0", needs[i].text);
 			return false;
 		}
 	}

@@ -16,27 +16,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define EPT_R          (1ull << 0)
-#define EPT_W          (1ull << 1)
-#define EPT_X          (1ull << 2)
+#define EPT_R          (1ul << 0)
+#define EPT_W          (1ul << 1)
+#define EPT_X          (1ul << 2)
 #define EPT_RWX        (EPT_R | EPT_W | EPT_X)
 #define EPT_MT_SHIFT   3
-#define EPT_MT_MASK    (7ull << EPT_MT_SHIFT)
-#define EPT_MT_WB      6ull
-#define EPT_IPAT       (1ull << 6)
-#define EPT_LARGE      (1ull << 7)
-#define EPT_A          (1ull << 8)
-#define EPT_D          (1ull << 9)
-#define EPT_ADDR_MASK  0x000ffffffffff000ull
+#define EPT_MT_MASK    (7ul << EPT_MT_SHIFT)
+#define EPT_MT_WB      6ul
+#define EPT_IPAT       (1ul << 6)
+#define EPT_LARGE      (1ul << 7)
+#define EPT_A          (1ul << 8)
+#define EPT_D          (1ul << 9)
+#define EPT_ADDR_MASK  0x000ffffffffff000ul
 
-#define EPT_SIZE_4K    (1ull << 12)
-#define EPT_SIZE_2M    (1ull << 21)
-#define EPT_GPA_LIMIT  (1ull << 48)   /* a 4-level walk covers 48 bits */
+#define EPT_SIZE_4K    (1ul << 12)
+#define EPT_SIZE_2M    (1ul << 21)
+#define EPT_GPA_LIMIT  (1ul << 48)   /* a 4-level walk covers 48 bits */
 
 /* EPT pointer (SDM 24.6.11): memory type WB (6) in bits 2:0, walk length
  * minus one (3) in bits 5:3, A/D enable in bit 6. */
-#define EPTP_WB_4LEVEL 0x1eull
-#define EPTP_AD        (1ull << 6)
+#define EPTP_WB_4LEVEL 0x1eul
+#define EPTP_AD        (1ul << 6)
 
 /* Errors (negative). ept_strerror() names them. */
 #define EPT_EALIGN     (-1)  /* gpa, pa or len not 4 KiB aligned (2 MiB for a 2M leaf) */

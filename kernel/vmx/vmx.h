@@ -46,22 +46,23 @@
 #define MSR_VMX_TRUE_ENTRY       0x490
 #define MSR_VMX_VMFUNC           0x491
 
-#define VMX_BASIC_TRUE_CTLS      (1ull << 55)
+#define VMX_BASIC_TRUE_CTLS      (1ul << 55)
 
 /* IA32_VMX_EPT_VPID_CAP bits */
-#define EPT_CAP_EXEC_ONLY        (1ull << 0)
-#define EPT_CAP_WALK4            (1ull << 6)
-#define EPT_CAP_WB               (1ull << 14)
-#define EPT_CAP_2M               (1ull << 16)
-#define EPT_CAP_1G               (1ull << 17)
-#define EPT_CAP_INVEPT           (1ull << 20)
-#define EPT_CAP_AD               (1ull << 21)
-#define EPT_CAP_INVEPT_SINGLE    (1ull << 25)
-#define EPT_CAP_INVEPT_ALL       (1ull << 26)
+#define EPT_CAP_EXEC_ONLY        (1ul << 0)
+#define EPT_CAP_WALK4            (1ul << 6)
+#define EPT_CAP_WB               (1ul << 14)
+#define EPT_CAP_2M               (1ul << 16)
+#define EPT_CAP_1G               (1ul << 17)
+#define EPT_CAP_INVEPT           (1ul << 20)
+#define EPT_CAP_AD               (1ul << 21)
+#define EPT_CAP_INVEPT_SINGLE    (1ul << 25)
+#define EPT_CAP_INVEPT_ALL       (1ul << 26)
 
 /* ---- VM-execution, exit and entry controls ---- */
 #define PIN_EXT_INTR_EXITING     (1u << 0)
 #define PIN_NMI_EXITING          (1u << 3)
+#define PIN_PREEMPT_TIMER        (1u << 6)
 #define PROC_HLT_EXITING         (1u << 7)
 #define PROC_CR3_LOAD_EXITING    (1u << 15)
 #define PROC_CR3_STORE_EXITING   (1u << 16)
@@ -76,7 +77,7 @@
 #define EXIT_LOAD_EFER           (1u << 21)
 #define ENTRY_IA32E_GUEST        (1u << 9)
 #define ENTRY_LOAD_EFER          (1u << 15)
-#define VMFUNC_EPTP_SWITCHING    (1ull << 0)
+#define VMFUNC_EPTP_SWITCHING    (1ul << 0)
 
 /* ---- VMCS field encodings (SDM appendix B) ---- */
 enum vmcs_field {
@@ -115,7 +116,7 @@ enum vmcs_field {
 	GUEST_DS_AR = 0x481a, GUEST_FS_AR = 0x481c, GUEST_GS_AR = 0x481e,
 	GUEST_LDTR_AR = 0x4820, GUEST_TR_AR = 0x4822,
 	GUEST_INTERRUPTIBILITY = 0x4824, GUEST_ACTIVITY_STATE = 0x4826,
-	GUEST_SYSENTER_CS = 0x482a,
+	GUEST_SYSENTER_CS = 0x482a, GUEST_PREEMPT_TIMER = 0x482e,
 	HOST_SYSENTER_CS = 0x4c00,
 	/* natural-width controls and read-only */
 	CR0_GUEST_HOST_MASK = 0x6000, CR4_GUEST_HOST_MASK = 0x6002,
@@ -149,19 +150,20 @@ enum vmcs_field {
 #define EXIT_BAD_GUEST_STATE 33
 #define EXIT_EPT_VIOLATION   48
 #define EXIT_EPT_MISCONFIG   49
+#define EXIT_PREEMPT_TIMER   52
 #define EXIT_VMFUNC          59
 #define EXIT_REASON_MAX      80
 #define EXIT_REASON_ENTRY_FAILED (1u << 31)
 
 /* EPT-violation exit qualification (SDM 27.2.1, table 27-7) */
-#define EPT_QUAL_READ        (1ull << 0)
-#define EPT_QUAL_WRITE       (1ull << 1)
-#define EPT_QUAL_FETCH       (1ull << 2)
-#define EPT_QUAL_READABLE    (1ull << 3)
-#define EPT_QUAL_WRITABLE    (1ull << 4)
-#define EPT_QUAL_EXECUTABLE  (1ull << 5)
-#define EPT_QUAL_GLA_VALID   (1ull << 7)
-#define EPT_QUAL_GLA_XLATE   (1ull << 8)
+#define EPT_QUAL_READ        (1ul << 0)
+#define EPT_QUAL_WRITE       (1ul << 1)
+#define EPT_QUAL_FETCH       (1ul << 2)
+#define EPT_QUAL_READABLE    (1ul << 3)
+#define EPT_QUAL_WRITABLE    (1ul << 4)
+#define EPT_QUAL_EXECUTABLE  (1ul << 5)
+#define EPT_QUAL_GLA_VALID   (1ul << 7)
+#define EPT_QUAL_GLA_XLATE   (1ul << 8)
 
 /* VM-exit interruption information (SDM 24.9.2) */
 #define INTR_INFO_VALID      (1u << 31)
@@ -225,6 +227,14 @@ int vmx_l1_init(const struct vmx_caps *c, uint64_t eptp_list_pa, uint64_t eptp,
 /* Refresh the host and guest state that may have changed since the last
  * run (CR0, CR3, CR4) and point L2 at rip with stack rsp. */
 void vmx_l1_prepare_run(uint64_t rip, uint64_t rsp);
+/* The VMX-preemption timer bounds every stretch L2 runs without a VM exit
+ * (exit 52 ends the run), so an L2 that spins cannot hang the kernel.
+ * Ticks are TSC >> IA32_VMX_MISC[4:0]. Returns the previous budget; false
+ * from vmx_l1_has_budget() when the CPU has no such timer. */
+uint32_t vmx_l1_set_budget(uint32_t ticks);
+bool vmx_l1_has_budget(void);
+/* After each VM exit: reload GDTR/IDTR, whose limits the exit set to 0xffff. */
+void vmx_l1_restore_tables(void);
 const struct vmx_caps *vmx_l1_caps(void);
 bool vmx_l1_ready(void);
 

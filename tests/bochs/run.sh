@@ -2,6 +2,8 @@
 # run.sh IMAGE [TIMEOUT_SEC]: boot a raw disk image under Bochs, non-interactively,
 # with a CPU model that has VMX, EPT and VM functions (PLATFORM.md's recipe),
 # and print the guest's console (port 0xe9) as clean lines on stdout.
+# BOCHS_CPU picks another CPU model (default corei7_haswell_4770; `bochs
+# -help cpu` lists them); BOCHS_RAW=FILE keeps Bochs' raw output.
 #
 # Exit status: 0 when Bochs powered off on the guest's request (the guest
 # writes "Shutdown" to port 0x8900; it cannot pass a status, so its TAP says
@@ -38,7 +40,7 @@ truncate --size=$((cyl * heads * spt * 512)) "$tmp/disk.img"
 
 cat >"$tmp/bochsrc" <<RC
 megs: 128
-cpu: model=corei7_haswell_4770, count=1, ips=200000000, reset_on_triple_fault=0
+cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=1, ips=200000000, reset_on_triple_fault=0
 romimage: file=$bios
 vgaromimage: file=$vgabios
 display_library: term
@@ -82,6 +84,7 @@ awk '
 		# Drop the "====" line Bochs prints just before "Bochs is exiting".
 		if (state == 2 && n && lines[n - 1] ~ /^=+$/) n--
 		for (i = 0; i < n; i++) print lines[i]
+		fflush()   # the console first, then the Bochs message
 		if (msg != "") print "bochs: " msg > "/dev/stderr"
 	}' "$tmp/out"
 
@@ -91,7 +94,7 @@ if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 fi
 # The guest's "Shutdown" on port 0x8900 ends Bochs through its panic path
 # (panic: action=fatal) with this message; anything else is a failure.
-if grep -q 'Shutdown port: shutdown requested' "$tmp/out"; then
+if sed -n '/^Bochs is exiting/,$p' "$tmp/out" | grep -q 'Shutdown port: shutdown requested'; then
 	exit 0
 fi
 echo "run.sh: Bochs ended (status $rc) without the guest's power-off" >&2

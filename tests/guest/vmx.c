@@ -1,0 +1,426 @@
+/*
+ * The native world's own facts (kernel/vmx): capability MSRs, VMXON and the
+ * L2 VMCS, VMCALL round trips, EPT violations with their qualification,
+ * EPT accessed/dirty bits, the EPT walk against what the builder meant, VM
+ * exits counted. Everywhere but a CPU with VMX, EPT and VM functions (Bochs'
+ * corei7_haswell_4770) these SKIP with the reason.
+ */
+#include "test.h"
+#include "views.h"
+#include "kernel.h"
+#include "pmm.h"
+#include "printf.h"
+#include "lib.h"
+#include "x86.h"
+#include "vmx/vmx.h"
+#include "vmx/ept.h"
+
+/* Why this is not the native world: the CPU's reason when it has no VMX
+ * with EPT and VM functions, else what views_init() reported. */
+static const char *why_not_native(char *buf, size_t n)
+{
+	struct vmx_caps c;
+	vmx_caps_read(&c);
+	if (!vmx_caps_native_ok(&c, buf, n))
+		return buf;
+	return views_why_not();
+}
+
+#define NEED_NATIVE()                                                          \
+	do {                                                                   \
+		char why_[120];                                                \
+		if (views_init() != VIEWS_NATIVE)                              \
+			SKIP("no native world: %s",                             \
+			     why_not_native(why_, sizeof(why_)));              \
+	} while (0)
+
+TEST(vmx, "capability MSRs: printed, EPT + VM functions + EPTP switching offered")
+{
+	struct vmx_caps c;
+	char why[160];
+
+	vmx_caps_read(&c);
+	if (!c.cpuid_vmx)
+		SKIP("CPUID.1:ECX.VMX = 0: no VMX on this CPU");
+	vmx_caps_print(&c);
+	if (!vmx_caps_native_ok(&c, why, sizeof(why)))
+		SKIP("%s", why);
+	EXPECT((c.basic & 0x7fffffff) != 0);               /* VMCS revision */
+	EXPECT((c.basic >> 32 & 0x1fff) <= 4096);          /* VMCS fits a page */
+	EXPECT_EQ(c.basic >> 50 & 0xf, 6);                 /* write-back */
+	EXPECT(c.proc2 >> 32 & PROC2_EPT);
+	EXPECT(c.proc2 >> 32 & PROC2_VMFUNC);
+	EXPECT(c.ept_vpid & EPT_CAP_WALK4);
+	EXPECT(c.ept_vpid & EPT_CAP_WB);
+	EXPECT(c.ept_vpid & EPT_CAP_2M);
+	EXPECT(c.vmfunc & VMFUNC_EPTP_SWITCHING);
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+TEST(vmx, "VMXON and the L2 VMCS set up; an L2 that just returns ends with reason 0")
+{
+	NEED_NATIVE();
+	uint64_t calls = vmx_stats_get(EXIT_VMCALL);
+	struct view_exit e = views_run(nothing, NULL);
+	EXPECT_EQ(e.reason, 0);
+	EXPECT_EQ(e.rip, (uint64_t)l2_exit_vmcall);
+	EXPECT_EQ(vmx_stats_get(EXIT_VMCALL), calls + 1);   /* the HC_EXIT */
+}
+
+#define NOPS 10
+struct nops {
+	int64_t ret[NOPS];
+};
+
+static void vmcall_nops(void *arg)
+{
+	struct nops *n = arg;
+	for (int i = 0; i < NOPS; i++)
+		n->ret[i] = l2_vmcall(HC_NOP, 0, 0, 0, 0);
+}
+
+TEST(vmx, "VMCALL NOP round trips from L2, one counted exit each")
+{
+	struct nops n;
+	NEED_NATIVE();
+	memset(&n, 0xff, sizeof(n));
+	uint64_t calls = vmx_stats_get(EXIT_VMCALL);
+	EXPECT_EQ(views_run(vmcall_nops, &n).reason, 0);
+	for (int i = 0; i < NOPS; i++)
+		EXPECT_EQ(n.ret[i], 0);
+	EXPECT_EQ(vmx_stats_get(EXIT_VMCALL), calls + NOPS + 1);
+}
+
+struct odd_calls {
+	int64_t unknown, untagged, abi;
+};
+
+static void vmcall_odd(void *arg)
+{
+	struct odd_calls *o = arg;
+	o->unknown = l2_vmcall(0x7ff, 0, 0, 0, 0);
+	int64_t ret;
+	__asm__ volatile("vmcall" : "=a"(ret) : "a"(1ul) : "memory"); /* KVM_HC_VAPIC_POLL_IRQ */
+	o->untagged = ret;
+	o->abi = l2_vmcall(HC_ABI_VERSION, 0, 0, 0, 0);
+}
+
+TEST(vmx, "VMCALL: unknown or untagged numbers get -ENOSYS; ABI_VERSION answers")
+{
+	struct odd_calls o = { 0 };
+	NEED_NATIVE();
+	EXPECT_EQ(views_run(vmcall_odd, &o).reason, 0);
+	EXPECT_EQ(o.unknown, -HC_ENOSYS);
+	EXPECT_EQ(o.untagged, -HC_ENOSYS);
+	EXPECT_EQ(o.abi, (int64_t)HC_ABI_MAJOR << 16 | HC_ABI_MINOR);
+}
+
+struct console_call {
+	const char *msg;
+	uint64_t len, bad_gpa;
+	int64_t ret, bad_ret;
+};
+
+static void vmcall_console(void *arg)
+{
+	struct console_call *c = arg;
+	c->ret = l2_vmcall(HC_CONSOLE_WRITE, (uint64_t)c->msg, c->len, 0, 0);
+	c->bad_ret = l2_vmcall(HC_CONSOLE_WRITE, c->bad_gpa, 16, 0, 0);
+}
+
+TEST(vmx, "CONSOLE_WRITE from L2 prints its buffer; a GPA outside the view is -EFAULT")
+{
+	static const char msg[] = "# vmx: this line was written by L2 with VMCALL CONSOLE_WRITE\n";
+	NEED_NATIVE();
+	struct console_call c = { .msg = msg, .len = sizeof(msg) - 1,
+				  .bad_gpa = ALIGN_UP(boot_info->ram_size, 2ul << 20) + 0x1000 };
+	EXPECT_EQ(views_run(vmcall_console, &c).reason, 0);
+	EXPECT_EQ(c.ret, (int64_t)c.len);
+	EXPECT_EQ(c.bad_ret, -HC_EFAULT);
+}
+
+static void l2_cpuid(void *arg)
+{
+	cpuid(0, 0, arg);
+}
+
+TEST(vmx, "CPUID in L2 exits to L1, which answers with the real CPU's values")
+{
+	uint32_t l2[4] = { 0 }, l1[4];
+	NEED_NATIVE();
+	uint64_t before = vmx_stats_get(EXIT_CPUID);
+	EXPECT_EQ(views_run(l2_cpuid, l2).reason, 0);
+	cpuid(0, 0, l1);
+	EXPECT(!memcmp(l1, l2, sizeof(l1)));
+	EXPECT_EQ(vmx_stats_get(EXIT_CPUID), before + 1);
+}
+
+/* ---- EPT violations: view 1 changes one probe page, L2 touches it ---- */
+
+struct touch {
+	uint64_t addr;
+};
+
+extern char vmx_read_insn[], vmx_write_insn[];
+
+static void read_in_view1(void *arg)
+{
+	struct touch *t = arg;
+	vmfunc_switch(0, 1);
+	__asm__ volatile(".globl vmx_read_insn\nvmx_read_insn: movq (%0), %%rax"
+			 :: "r"(t->addr) : "rax", "memory");
+	vmfunc_switch(0, 0);
+}
+
+static void write_in_view1(void *arg)
+{
+	struct touch *t = arg;
+	vmfunc_switch(0, 1);
+	__asm__ volatile(".globl vmx_write_insn\nvmx_write_insn: movq $7, (%0)"
+			 :: "r"(t->addr) : "memory");
+	vmfunc_switch(0, 0);
+}
+
+static void call_in_view1(void *arg)
+{
+	struct touch *t = arg;
+	vmfunc_switch(0, 1);
+	((void (*)(void))t->addr)();
+	vmfunc_switch(0, 0);
+}
+
+/* A page for view 1 to change, and view 1 mapping it to itself with perms. */
+static uint64_t view1_page(unsigned perms)
+{
+	uint64_t page = pmm_alloc_zeroed(&kernel_pmm);
+	views_reset();
+	if (!page || view_create() != 1 || view_map(1, page, page, 4096, perms)) {
+		if (page)
+			pmm_free(&kernel_pmm, page);
+		return 0;
+	}
+	return page;
+}
+
+static void view1_page_put(uint64_t page)
+{
+	views_reset();
+	pmm_free(&kernel_pmm, page);
+}
+
+#define QUAL_ACCESS (EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH)
+#define QUAL_PERMS (EPT_QUAL_READABLE | EPT_QUAL_WRITABLE | EPT_QUAL_EXECUTABLE)
+
+TEST(vmx, "EPT violation: read of a GPA view 1 does not map -> exit 48, read, no perms")
+{
+	NEED_NATIVE();
+	uint64_t page = view1_page(0);
+	ASSERT(page);
+	struct touch t = { page + 0x128 };
+	struct view_exit e = views_run(read_in_view1, &t);
+	EXPECT_EQ(e.reason, EXIT_EPT_VIOLATION);
+	EXPECT_EQ(e.qual & QUAL_ACCESS, EPT_QUAL_READ);
+	EXPECT_EQ(e.qual & QUAL_PERMS, 0);
+	EXPECT(e.qual & EPT_QUAL_GLA_VALID);
+	EXPECT_EQ(e.gpa, page + 0x128);
+	EXPECT_EQ(e.rip, (uint64_t)vmx_read_insn);
+	view1_page_put(page);
+}
+
+TEST(vmx, "EPT violation: write to a read-only mapping -> write bit + readable bit")
+{
+	NEED_NATIVE();
+	uint64_t page = view1_page(VIEW_R);
+	ASSERT(page);
+	struct touch t = { page + 0x800 };
+	struct view_exit e = views_run(write_in_view1, &t);
+	EXPECT_EQ(e.reason, EXIT_EPT_VIOLATION);
+	EXPECT_EQ(e.qual & QUAL_ACCESS, EPT_QUAL_WRITE);
+	EXPECT_EQ(e.qual & QUAL_PERMS, EPT_QUAL_READABLE);
+	EXPECT_EQ(e.gpa, page + 0x800);
+	EXPECT_EQ(e.rip, (uint64_t)vmx_write_insn);
+	EXPECT_EQ(*(volatile uint64_t *)(page + 0x800), 0); /* the write never happened */
+	view1_page_put(page);
+}
+
+TEST(vmx, "EPT violation: fetch from a non-executable mapping -> fetch bit")
+{
+	NEED_NATIVE();
+	uint64_t page = view1_page(VIEW_R | VIEW_W);
+	ASSERT(page);
+	*(volatile uint8_t *)page = 0xc3; /* ret: would run fine if fetchable */
+	struct touch t = { page };
+	struct view_exit e = views_run(call_in_view1, &t);
+	EXPECT_EQ(e.reason, EXIT_EPT_VIOLATION);
+	EXPECT_EQ(e.qual & QUAL_ACCESS, EPT_QUAL_FETCH);
+	EXPECT_EQ(e.qual & QUAL_PERMS, EPT_QUAL_READABLE | EPT_QUAL_WRITABLE);
+	EXPECT_EQ(e.gpa, page);
+	EXPECT_EQ(e.rip, page);
+	view1_page_put(page);
+}
+
+TEST(vmx, "EPT accessed and dirty bits: A after a read, D after a write")
+{
+	NEED_NATIVE();
+	if (!vmx_ept_ad_offered(vmx_l1_caps()))
+		SKIP("IA32_VMX_EPT_VPID_CAP (0x48c) bit 21 = 0: no EPT accessed/dirty flags");
+	uint64_t page = view1_page(VIEW_R | VIEW_W);
+	ASSERT(page);
+	uint64_t *leaf = ept_leaf(vmx_views_root(1), page);
+	ASSERT(leaf);
+	EXPECT_EQ(*leaf & (EPT_A | EPT_D), 0);          /* a fresh 4K leaf */
+	struct touch t = { page + 8 };
+	EXPECT_EQ(views_run(read_in_view1, &t).reason, 0);
+	EXPECT_EQ(*leaf & (EPT_A | EPT_D), EPT_A);
+	EXPECT_EQ(views_run(write_in_view1, &t).reason, 0);
+	EXPECT_EQ(*leaf & (EPT_A | EPT_D), EPT_A | EPT_D);
+	EXPECT_EQ(*(volatile uint64_t *)(page + 8), 7);
+	view_dump(1, page + 8);
+	view1_page_put(page);
+}
+
+/* ---- the walker against what the builder meant ---- */
+
+static void expect_walk(uint64_t root, uint64_t gpa, uint64_t pa, uint64_t size, uint64_t perms)
+{
+	struct ept_walk w;
+	int err = ept_walk(root, gpa, &w);
+	if (!EXPECT_EQ(err, 0)) {
+		ept_dump_walk(root, gpa);
+		return;
+	}
+	EXPECT_EQ(w.pa, pa);
+	EXPECT_EQ(w.leaf_size, size);
+	EXPECT_EQ(w.leaf & EPT_RWX, perms);
+	EXPECT_EQ(w.leaf >> EPT_MT_SHIFT & 7, EPT_MT_WB);
+	EXPECT_EQ(w.levels, size == EPT_SIZE_2M ? 3 : 4);
+}
+
+TEST(vmx, "EPT walk: view 0 is the identity in 2M leaves; view 1 splits one 2M leaf")
+{
+	NEED_NATIVE();
+	uint64_t top = ALIGN_UP(boot_info->ram_size, EPT_SIZE_2M);
+	uint64_t v0 = vmx_views_root(0);
+	struct ept_walk w;
+
+	views_reset();
+	/* View 0: all RAM to itself, RWX write-back, 2 MiB leaves. */
+	uint64_t samples[] = { 0, 0x7c00, 0x100000, top / 2 + 0x1234, top - 8 };
+	for (unsigned i = 0; i < ARRAY_SIZE(samples); i++)
+		expect_walk(v0, samples[i], samples[i], EPT_SIZE_2M, EPT_RWX);
+	EXPECT_EQ(ept_walk(v0, top, &w), EPT_ENOTMAPPED);
+
+	/* View 1: one 4 KiB page to another, read-only: the 2 MiB leaf
+	 * becomes a table; the other 511 pages keep their identity mapping. */
+	uint64_t p = pmm_alloc_zeroed(&kernel_pmm), q = pmm_alloc_zeroed(&kernel_pmm);
+	ASSERT(p && q);
+	ASSERT_EQ(view_create(), 1);
+	uint64_t v1 = vmx_views_root(1), chunk = ALIGN_DOWN(p, EPT_SIZE_2M);
+	uint64_t free_before = pmm_free_count(&kernel_pmm);
+	EXPECT_EQ(view_map(1, p, q, 4096, VIEW_R), 0);
+	expect_walk(v1, p + 0x10, q + 0x10, EPT_SIZE_4K, EPT_R);
+	uint64_t other = p ^ 0x1000;  /* a neighbour in the same 2 MiB */
+	expect_walk(v1, other, other, EPT_SIZE_4K, EPT_RWX);
+	uint64_t first = chunk == p ? chunk + 4096 : chunk;   /* ends of the chunk, not p */
+	uint64_t last = chunk + EPT_SIZE_2M - 8 - (chunk + EPT_SIZE_2M - 4096 == p ? 4096 : 0);
+	expect_walk(v1, first, first, EPT_SIZE_4K, EPT_RWX);
+	expect_walk(v1, last, last, EPT_SIZE_4K, EPT_RWX);
+	expect_walk(v0, p + 0x10, p + 0x10, EPT_SIZE_2M, EPT_RWX); /* view 0 untouched */
+	view_dump(1, p + 0x10);
+	EXPECT_EQ(pmm_free_count(&kernel_pmm), free_before - 1);   /* one page table */
+
+	/* Mapping the whole 2 MiB again makes it one leaf and frees the table. */
+	EXPECT_EQ(view_map(1, chunk, chunk, EPT_SIZE_2M, VIEW_R | VIEW_W | VIEW_X), 0);
+	expect_walk(v1, p + 0x10, p + 0x10, EPT_SIZE_2M, EPT_RWX);
+	EXPECT_EQ(pmm_free_count(&kernel_pmm), free_before);
+	views_reset();
+	pmm_free(&kernel_pmm, p);
+	pmm_free(&kernel_pmm, q);
+}
+
+static bool contains(const char *s, const char *word)
+{
+	for (size_t n = strlen(word); *s; s++)
+		if (!strncmp(s, word, n))
+			return true;
+	return false;
+}
+
+extern char vmx_hlt_insn[];
+static void l2_hlt(void *arg)
+{
+	(void)arg;
+	__asm__ volatile(".globl vmx_hlt_insn\nvmx_hlt_insn: hlt");
+}
+
+TEST(vmx, "HLT in L2 ends the run with exit 12 and its RIP (never a hang)")
+{
+	NEED_NATIVE();
+	struct view_exit e = views_run(l2_hlt, NULL);
+	EXPECT_EQ(e.reason, EXIT_HLT);
+	EXPECT_EQ(e.rip, (uint64_t)vmx_hlt_insn);
+}
+
+static void spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+TEST(vmx, "an L2 that never returns is stopped by the VMX-preemption timer (exit 52)")
+{
+	NEED_NATIVE();
+	if (!vmx_l1_has_budget())
+		SKIP("IA32_VMX_TRUE_PINBASED_CTLS allowed-1 bit 6 = 0: no VMX-preemption timer");
+	uint32_t old = vmx_l1_set_budget(100000);
+	struct view_exit e = views_run(spin, NULL);
+	vmx_l1_set_budget(old);
+	EXPECT_EQ(e.reason, EXIT_PREEMPT_TIMER);
+	EXPECT(e.rip >= (uint64_t)spin && e.rip < (uint64_t)spin + 64);
+	EXPECT_EQ(views_run(nothing, NULL).reason, 0); /* and L2 runs again */
+}
+
+/* A field encoding no CPU defines (natural-width host-state index 63). A
+ * write to a read-only field would not do: with IA32_VMX_MISC bit 29 (set
+ * under Bochs) VMWRITE may write the VM-exit information fields. */
+#define FIELD_NOT_IN_VMCS 0x6c7eul
+
+TEST(vmx, "a failing VMX instruction is caught and decoded (VMWRITE, no such field)")
+{
+	char what[120];
+	uint64_t err = 0, v;
+	NEED_NATIVE();
+	enum vmx_result r = vmx_write_raw(FIELD_NOT_IN_VMCS, 0);
+	EXPECT_EQ(r, VMX_FAIL_VALID);
+	EXPECT_EQ(vmx_read_raw(VM_INSTRUCTION_ERROR, &err), VMX_OK);
+	EXPECT_EQ(err, 12);
+	vmx_result_describe(r, what, sizeof(what));
+	printf("# vmx: VMWRITE to field 0x%lx: %s\n", FIELD_NOT_IN_VMCS, what);
+	EXPECT(contains(what, "unsupported VMCS component"));
+	EXPECT_EQ(vmx_read_raw(FIELD_NOT_IN_VMCS, &v), VMX_FAIL_VALID);
+	/* The checked accessor reports the same and remembers it. */
+	vmcs_read(FIELD_NOT_IN_VMCS);
+	EXPECT(vmcs_take_error(what, sizeof(what)));
+	EXPECT(contains(what, "VMREAD 0x6c7e"));
+	EXPECT(!vmcs_take_error(what, sizeof(what)));
+	/* The VMCS still works. */
+	EXPECT_EQ(views_run(nothing, NULL).reason, 0);
+}
+
+TEST(vmx, "VM exits are counted by reason (the table printed)")
+{
+	NEED_NATIVE();
+	uint64_t total = vmx_stats_total(), calls = vmx_stats_get(EXIT_VMCALL);
+	uint64_t hlts = vmx_stats_get(EXIT_HLT);
+	EXPECT_EQ(views_run(nothing, NULL).reason, 0);
+	EXPECT_EQ(views_run(l2_hlt, NULL).reason, EXIT_HLT);
+	EXPECT_EQ(vmx_stats_get(EXIT_VMCALL), calls + 1);
+	EXPECT_EQ(vmx_stats_get(EXIT_HLT), hlts + 1);
+	EXPECT_EQ(vmx_stats_total(), total + 2);
+	vmx_stats_print();
+}

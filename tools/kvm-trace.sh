@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# kvm-trace.sh: run build/vmm under bpftrace and summarise what KVM did for it:
+# exits by reason (in KVM and to the VMM), port I/O and boot stages, emulated
+# instructions, shadow MMU pages, the MMU roots, MMU-root loads and vCPU loads.
+#
+#   tools/kvm-trace.sh [-q] [--raw FILE] [-- VMM ARGS...]
+#
+#   VMM ARGS   default: --timeout 60 -c 'test=boot*' build/kernel.img
+#   -q         do not print the probe table (tools/kvm-probes.sh) first
+#   --raw FILE keep bpftrace's raw output (maps and events) in FILE
+#   VMM=PATH   the VMM binary (default build/vmm)
+#
+# It asks tools/kvm-probes.sh what this host can attach and builds the
+# bpftrace program from the parts in tools/kvm-*.bt that can run here: the
+# kvm:* and kvmmmu:* tracepoints, the MMU root read through BTF, and the
+# seed's function probes (vmx/svm/pvm_load_mmu_pgd, *_vcpu_load) as kfunc or
+# kprobe where those work. It says up front what it attached and what not,
+# and why. Only events of the VMM's process are counted.
+#
+# Exit status: the VMM's, or 126 if nothing could be traced (the reason is
+# printed). Needs root and bpftrace.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+VMM=${VMM:-build/vmm}
+quiet=0 raw=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-q) quiet=1 ;;
+	--raw) raw=${2:?--raw needs a file}; shift ;;
+	--) shift; break ;;
+	-h | --help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "kvm-trace: unknown argument '$1' (try --help)" >&2; exit 126 ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || set -- --timeout 60 -c 'test=boot*' build/kernel.img
+
+say() { echo "kvm-trace: $*"; }
+cannot() { say "cannot trace: $*"; exit 126; }
+
+tmp=$(mktemp -d)
+vpid="" bpid=""
+cleanup() {
+	# Only our own children, by pid.
+	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
+	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+[ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
+
+# ---- what this host has ------------------------------------------------------------
+
+bash "$here/kvm-probes.sh" >"$tmp/probes" 2>&1
+[ $quiet -eq 1 ] || { say "probes on this host (tools/kvm-probes.sh):"; sed 's/^/  /' "$tmp/probes"; }
+
+# has PROBE: kvm-probes.sh said "PROBE: yes". why PROBE: its reason.
+has() { grep -q "^$1: yes" "$tmp/probes"; }
+why() { sed -n "s/^$1: no (\(.*\))\$/\1/p" "$tmp/probes" | head -n1; }
+
+[ "$(id -u)" -eq 0 ] || cannot "not root (bpftrace needs root)"
+command -v bpftrace >/dev/null 2>&1 || cannot "bpftrace is not installed (Debian/Ubuntu package bpftrace)"
+has tracepoints || cannot "no usable tracepoints: $(why tracepoints)"
+
+# ---- the program -------------------------------------------------------------------
+
+prog=$tmp/prog.bt
+echo 'BEGIN { printf("ev attached\n"); }' >"$prog"
+attached=() parts=""
+
+# part NAME FILE PROBE...: add FILE if every PROBE is usable, else say why not.
+part() {
+	local name=$1 file=$2 p missing=""
+	shift 2
+	for p in "$@"; do
+		has "$p" || missing="${missing:+$missing; }$p: $(why "$p")"
+	done
+	if [ -n "$missing" ]; then
+		say "not attached: $name: $missing"
+		return 1
+	fi
+	cat "$here/$file" >>"$prog"
+	attached+=("$@")
+	parts="$parts $file"
+	say "attached: $name: $*"
+}
+
+part "exits in KVM" kvm-tp-exits.bt tracepoint:kvm:kvm_exit tracepoint:kvm:kvm_entry
+part "exits to the VMM" kvm-tp-userspace.bt tracepoint:kvm:kvm_userspace_exit tracepoint:kvm:kvm_pio tracepoint:kvm:kvm_mmio
+part "emulated instructions" kvm-tp-emulate.bt tracepoint:kvm:kvm_emulate_insn
+part "shadow MMU pages" kvm-tp-mmu.bt tracepoint:kvmmmu:kvm_mmu_get_page tracepoint:kvmmmu:kvm_mmu_prepare_zap_page tracepoint:kvm:kvm_page_fault
+part "MMU roots through BTF" kvm-btf-root.bt btf:kvm_vcpu.arch.mmu.root
+part "KVM_RUN calls and vCPU sched-ins" kvm-sched.bt tracepoint:syscalls:sys_enter_ioctl tracepoint:syscalls:sys_exit_ioctl tracepoint:sched:sched_switch
+
+# fnpart NAME TEMPLATE ARGS FUNC...: the first FUNC that attaches as a kfunc
+# (preferred: typed arguments) or a kprobe. ARGS are "placeholder=kprobe
+# expression=kfunc expression" triples, comma-separated.
+fnpart() {
+	local name=$1 template=$2 args=$3 f kind sedargs a
+	shift 3
+	local tried=""
+	for f in "$@"; do
+		for kind in kfunc kprobe; do
+			if has "$kind:$f"; then
+				sedargs=(-e "s/__PROBE__/$kind:$f/")
+				IFS=, read -ra a <<<"$args"
+				for t in "${a[@]}"; do
+					IFS== read -r ph kp kf <<<"$t"
+					if [ $kind = kprobe ]; then sedargs+=(-e "s/$ph/$kp/g"); else sedargs+=(-e "s/$ph/$kf/g"); fi
+				done
+				sed "${sedargs[@]}" "$here/$template" >>"$prog"
+				attached+=("$kind:$f")
+				parts="$parts $template($kind:$f)"
+				say "attached: $name: $kind:$f"
+				echo "$kind:$f" >"$tmp/fn-$template"
+				return 0
+			fi
+		done
+		# Explain the functions that exist here; the absent ones in one go.
+		if has "kallsyms:$f"; then
+			tried="${tried:+$tried; }kfunc:$f: $(why "kfunc:$f"); kprobe:$f: $(why "kprobe:$f")"
+		fi
+	done
+	[ -n "$tried" ] || tried="none of $* is in /proc/kallsyms"
+	say "not attached: $name: $tried"
+	[ -s "$tmp/fnwhy-$template" ] && printf '; ' >>"$tmp/fnwhy-$template"
+	printf '%s' "$tried" >>"$tmp/fnwhy-$template"
+	return 1
+}
+
+fnpart "MMU root loads" kvm-fn-rootload.bt \
+	"__VCPU__=arg0=args->vcpu,__ROOT_HPA__=arg1=args->root_hpa,__ROOT_LEVEL__=arg2=args->root_level" \
+	vmx_load_mmu_pgd svm_load_mmu_pgd pvm_load_mmu_pgd ||
+	fnpart "MMU root loads (generic)" kvm-fn-rootload.bt \
+		"__VCPU__=arg0=args->vcpu,__ROOT_HPA__=0=0,__ROOT_LEVEL__=-1=-1" kvm_mmu_load
+fnpart "vCPU loads" kvm-fn-vcpuload.bt \
+	"__VCPU__=arg0=args->vcpu,__CPU__=arg1=args->cpu" \
+	vmx_vcpu_load_vmcs svm_vcpu_load pvm_vcpu_load kvm_arch_vcpu_load
+
+[ ${#attached[@]} -gt 0 ] || cannot "none of the parts can be attached here (see above)"
+
+# ---- run the VMM under it --------------------------------------------------------------
+
+# The VMM is started first but held on a fifo until bpftrace has attached
+# everything, so its pid is known and its first instruction is seen.
+mkfifo "$tmp/go"
+(
+	read -r _ <"$tmp/go"
+	exec "$VMM" "$@"
+) &
+vpid=$!
+bpftrace -B none "$prog" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
+bpid=$!
+t=0
+until grep -q '^ev attached' "$tmp/bt.out" 2>/dev/null; do
+	if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 300 ]; then
+		grep -v RLIMIT_MEMLOCK "$tmp/bt.err" | head -n 20 | sed 's/^/kvm-trace: bpftrace: /'
+		cannot "bpftrace did not start (program: ${parts# })"
+	fi
+	sleep 0.1
+	t=$((t + 1))
+done
+say "running: $VMM $*"
+t0=$(date +%s.%N)
+echo go >"$tmp/go"
+wait "$vpid"
+status=$?
+vpid_done=$vpid vpid=""
+t1=$(date +%s.%N)
+kill -INT "$bpid"
+wait "$bpid"
+bpid=""
+[ -n "$raw" ] && cp "$tmp/bt.out" "$raw"
+if grep -q -i 'lost' "$tmp/bt.err"; then
+	grep -i lost "$tmp/bt.err" | sed 's/^/kvm-trace: bpftrace: /'
+fi
+
+# ---- the summary ----------------------------------------------------------------------
+
+tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
+
+# Reason names from the tracepoints' own print formats: "isa code name" lines
+# (isa 1 VMX, 2 SVM for kvm_exit; 0 for KVM_EXIT_* of kvm_userspace_exit).
+names() { # names FORMAT_FILE FIRST_ISA
+	sed -n 's/^print fmt: //p' "$1" 2>/dev/null | awk -v isa="$2" '
+	function num(s,   n, i, c, neg) {
+		gsub(/ /, "", s); neg = 0
+		if (substr(s, 1, 1) == "-") { neg = 1; s = substr(s, 2) }
+		n = 0
+		if (s ~ /^0[xX]/) {
+			s = tolower(substr(s, 3))
+			for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		} else n = s + 0
+		return neg ? -n : n
+	}
+	{
+		nseg = split($0, seg, /__print_symbolic\(/)
+		for (k = 2; k <= nseg; k++) {
+			s = seg[k]
+			while (match(s, /\{ *[-0-9a-fA-Fx+ ]+, *"[^}]*\}/)) {
+				e = substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH)
+				v = substr(e, 1, index(e, ",") - 1); nm = substr(e, index(e, ",") + 1)
+				gsub(/" *"/, "", nm); gsub(/[" ]/, "", nm)
+				np = split(v, part, "+"); val = 0
+				for (j = 1; j <= np; j++) val += num(part[j])
+				print isa + k - 2, val, nm
+			}
+		}
+	}'
+}
+{
+	names "$tracefs/events/kvm/kvm_exit/format" 1
+	names "$tracefs/events/kvm/kvm_userspace_exit/format" 0
+} >"$tmp/names"
+
+fnwhy() { cat "$tmp/fnwhy-$1" 2>/dev/null; }
+fnname() { cat "$tmp/fn-$1" 2>/dev/null; }
+
+echo
+awk -v vmm="$VMM" -v pid="$vpid_done" -v status="$status" \
+	-v secs="$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")" \
+	-v kvm="$(sed -n 's/^# host: .*KVM: \([a-z_]*\).*/\1/p' "$tmp/probes")" \
+	-v attached=" ${attached[*]} " \
+	-v rootload_fn="$(fnname kvm-fn-rootload.bt)" -v rootload_why="$(fnwhy kvm-fn-rootload.bt)" \
+	-v vcpuload_fn="$(fnname kvm-fn-vcpuload.bt)" -v vcpuload_why="$(fnwhy kvm-fn-vcpuload.bt)" \
+	-v probes="$tmp/probes" -v names="$tmp/names" '
+function hex(n) { return sprintf("0x%x", n) }
+function on(p) { return index(attached, " " p " ") > 0 }
+function why(p,   l, r) {
+	r = ""
+	while ((getline l < probes) > 0)
+		if (index(l, p ": no (") == 1) { r = substr(l, length(p) + 6); sub(/\)$/, "", r) }
+	close(probes)
+	return r
+}
+function notattached(what, p) { printf "%s: not attached (%s: %s)\n", what, p, why(p) }
+# The ports of our VMM (include/ports.h).
+function port(p) {
+	return hex(p) (p == 128 ? " (boot stage)" : p == 1280 ? " (hypercall)" : p == 1281 ? " (exit)" : p == 1282 ? " (null)" : p >= 1016 && p <= 1023 ? " (COM1)" : "")
+}
+function mode(f) { return f == 0 ? "real" : f == 3 ? "vm86" : f == 1 ? "prot16" : f == 5 ? "prot32" : f == 9 ? "prot64" : "flags " f }
+FILENAME == names { name[$1 " " $2] = $3; next }
+# Multi-line keys (kernel stacks): gather them.
+stack != "" {
+	if ($0 ~ /^\]: [0-9]+$/) { sub(/^\]: /, ""); stacks[stack] = stacks[stack] sprintf("    %d times:%s\n", $0, cur); stack = ""; next }
+	gsub(/^ +/, ""); cur = cur " " $0; next
+}
+/^@[a-z_]+\[$/ { stack = substr($0, 2, length($0) - 2); cur = ""; next }
+/^ev stage / { stages = stages " 0x" $3; next }
+/^ev root / {
+	nroots++
+	roots = roots sprintf("    %-14s level %s  first at rip 0x%s (cr3 0x%s)\n", "0x" $3, $5, $9, $11)
+	next
+}
+/^ev root_load / { nrl++; if (nrl <= 10) rl = rl sprintf("    root_hpa 0x%s root_level %s vcpu 0x%s cpu %s\n", $7, $9, $5, $11); next }
+/^ev emulation_failed / { efail = efail "    at " $3 "\n"; next }
+/^@/ {
+	# @map[k1, k2]: v   or   @map: v
+	line = $0
+	v = line; sub(/.*: /, "", v)
+	m = line; sub(/[\[:].*/, "", m); m = substr(m, 2)
+	k = ""
+	if (index(line, "[")) { k = line; sub(/^[^\[]*\[/, "", k); sub(/\]: [0-9-]+$/, "", k); gsub(/ /, "", k) }
+	n = split(k, key, ",")
+	if (m == "exit") { exits += v; r = name[key[1] " " key[2]]; if (r == "") r = "isa " key[1] " reason " key[2]; exitby[r] += v }
+	else if (m == "entry") entries += v
+	else if (m == "uexit") { uexits += v; r = name["0 " key[1]]; if (r == "") r = "reason " key[1]; uexitby[r] += v }
+	else if (m == "uexit_errno") { uexits += v; uexitby["errno " key[1] (key[1] == 4 ? " (EINTR)" : "")] += v }
+	else if (m == "pio") { pios += v; pio[(key[1] == 1 ? "out" : "in ") " " port(key[2])] += v }
+	else if (m == "mmio") { mmios += v; mmio[(key[1] == 2 ? "write" : key[1] == 1 ? "read " : "unsatisfied read") " " hex(key[2])] += v }
+	else if (m == "emulated") { emul += v; emulby[mode(key[1])] += v }
+	else if (m == "emulate_failed") efails += v
+	else if (m == "sp_get") { if (key[1] == 1 || key[1] == "true") { spnew += v; spn["level " key[2] (key[3] == 1 ? " direct" : "")] += v } else { spold += v; spo["level " key[2] (key[3] == 1 ? " direct" : "")] += v } }
+	else if (m == "sp_zap") { spzap += v; spz["level " key[1] (key[2] == 1 ? " direct" : "")] += v }
+	else if (m == "page_fault") pfs += v
+	else if (m == "root_changes") rootchanges += v
+	else if (m == "root_loads") rootloads += v
+	else if (m == "run_calls") { runs += v; runcpu = runcpu sprintf(" cpu%s:%d", key[1], v) }
+	else if (m == "run_schedin") { schedins += v; schedcpu = schedcpu sprintf(" cpu%s:%d", key[1], v) }
+	else if (m == "vcpu_load") { vloads += v; vl = vl sprintf("    vcpu 0x%x on cpu %s: %d\n", key[1], key[2], v) }
+	next
+}
+# rows(ARR, PREFIX): the "key count" lines of ARR, biggest count first.
+function rows(arr, prefix,   k, n, i, j, t, ks) {
+	n = 0
+	for (k in arr) ks[++n] = k
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && arr[ks[j]] > arr[ks[j - 1]]; j--) { t = ks[j]; ks[j] = ks[j - 1]; ks[j - 1] = t }
+	for (i = 1; i <= n; i++) printf "    %-28s %8d\n", prefix ks[i], arr[ks[i]]
+}
+function table(arr, total, title) {
+	printf "%s: %d\n", title, total
+	rows(arr, "")
+}
+END {
+	printf "== kvm-trace summary: %s (pid %s) exited with status %s after %s s\n", vmm, pid, status, secs
+	if (on("tracepoint:kvm:kvm_userspace_exit")) {
+		table(uexitby, uexits, "exits to the VMM (kvm:kvm_userspace_exit)")
+		table(pio, pios, "port I/O (kvm:kvm_pio)")
+		printf "boot stages (port 0x80 writes, in order):%s\n", stages == "" ? " none" : stages
+		table(mmio, mmios, "MMIO (kvm:kvm_mmio)")
+	} else notattached("exits to the VMM", "tracepoint:kvm:kvm_userspace_exit")
+	if (on("tracepoint:kvm:kvm_exit")) {
+		table(exitby, exits, "VM exits handled in KVM (kvm:kvm_exit)")
+		if (exits == 0 && kvm == "kvm_pvm") print "    (none is expected on kvm_pvm: the guest'"'"'s CPL0 code is emulated, not run)"
+		printf "VM entries (kvm:kvm_entry): %d\n", entries
+	} else notattached("VM exits handled in KVM", "tracepoint:kvm:kvm_exit")
+	if (on("tracepoint:kvm:kvm_emulate_insn")) {
+		printf "emulated instructions (kvm:kvm_emulate_insn): %d, failed %d\n", emul, efails
+		rows(emulby, "")
+		printf "%s", efail
+	} else notattached("emulated instructions", "tracepoint:kvm:kvm_emulate_insn")
+	if (on("tracepoint:kvmmmu:kvm_mmu_get_page")) {
+		printf "guest page faults handled by KVM (kvm:kvm_page_fault): %d\n", pfs
+		printf "shadow MMU pages (kvmmmu:kvm_mmu_get_page): %d created, %d found existing\n", spnew, spold
+		rows(spn, "created ")
+		rows(spo, "existing ")
+		table(spz, spzap, "shadow MMU pages zapped (kvmmmu:kvm_mmu_prepare_zap_page)")
+	} else notattached("shadow MMU pages", "tracepoint:kvmmmu:kvm_mmu_get_page")
+	if (on("btf:kvm_vcpu.arch.mmu.root")) {
+		printf "MMU roots (vcpu->arch.mmu->root.hpa through BTF, at kvm_entry/kvm_emulate_insn): %d changes\n", nroots
+		printf "%s", roots
+	} else notattached("MMU roots through BTF", "btf:kvm_vcpu.arch.mmu.root")
+	if (rootload_fn != "") {
+		printf "MMU root loads (%s): %d\n", rootload_fn, rootloads
+		printf "%s", rl
+		if (nrl > 10) printf "    ... %d more\n", nrl - 10
+		printf "%s", stacks["root_load_stack"]
+	} else printf "MMU root loads: not attached (%s)\n", rootload_why
+	if (vcpuload_fn != "") {
+		printf "vCPU loads (%s): %d\n", vcpuload_fn, vloads
+		printf "%s", vl
+		printf "%s", stacks["vcpu_load_stack"]
+	} else printf "vCPU loads: not attached (%s)\n", vcpuload_why
+	if (on("tracepoint:sched:sched_switch")) {
+		printf "KVM_RUN calls, each a vCPU load (syscalls:sys_enter_ioctl): %d,%s\n", runs, runcpu == "" ? " none" : runcpu
+		printf "vCPU thread switched in inside KVM_RUN, each a vCPU load (sched:sched_switch): %d,%s\n", schedins, schedcpu == "" ? " none" : schedcpu
+	}
+}' "$tmp/names" "$tmp/bt.out"
+exit "$status"

@@ -1,0 +1,168 @@
+/*
+ * --dump-pt: the guest's own page tables at the end of the run, walked
+ * from its CR3 like the CPU would (4-level, 4 KiB, 2 MiB and 1 GiB leaves)
+ * and printed one line per run of leaves that continue each other: next VA,
+ * next PA, same page size, same effective flags. Like Linux's
+ * arch/x86/mm/dump_pagetables.c and kvmtool's page-table dump, but of a
+ * guest, read only through guest_ptr(): a table outside RAM is named, not
+ * followed. The effective flags are those of the walk: W and U only if
+ * every level allows them, NX if any level sets it, PS for a large leaf.
+ *
+ * A hostile guest can point every entry at the same table; the walk stops
+ * after TABLES_MAX tables and LINES_MAX lines and says so.
+ */
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
+#define PTE_PS  (1ull << 7)
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+#define EFER_LMA (1ull << 10)
+
+#define TABLES_MAX 100000
+#define LINES_MAX  10000
+#define BAD_MAX    16
+
+struct run {
+	bool open;
+	uint64_t va, pa, len, page, flags, leaves;
+};
+
+struct walk {
+	const struct vm *vm;
+	struct run run;      /* the run being coalesced */
+	uint64_t lines, tables, bad, by_size[3];
+	bool cut;
+};
+
+static const char *size_name(uint64_t page)
+{
+	return page == 1ull << 30 ? "1G" : page == 1ull << 21 ? "2M" : "4K";
+}
+
+static void human(uint64_t bytes, char *buf, size_t n)
+{
+	if (bytes >= 1ull << 30 && !(bytes & ((1ull << 30) - 1)))
+		snprintf(buf, n, "%llu GiB", (unsigned long long)(bytes >> 30));
+	else if (bytes >= 1ull << 20 && !(bytes & ((1ull << 20) - 1)))
+		snprintf(buf, n, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else
+		snprintf(buf, n, "%llu KiB", (unsigned long long)(bytes >> 10));
+}
+
+static void flush(struct walk *w)
+{
+	const struct run *r = &w->run;
+	char size[32];
+
+	if (!r->open)
+		return;
+	w->run.open = false;
+	if (++w->lines > LINES_MAX)
+		return;
+	human(r->len, size, sizeof size);
+	vmm_log("  0x%016llx-0x%016llx -> 0x%012llx %9s %6llu x %s%s%s%s%s",
+		(unsigned long long)r->va, (unsigned long long)(r->va + r->len),
+		(unsigned long long)r->pa, size, (unsigned long long)r->leaves,
+		size_name(r->page), r->flags & PTE_W ? " W" : " -", r->flags & PTE_U ? " U" : " -",
+		r->flags & PTE_NX ? " NX" : " -", r->flags & PTE_PS ? " PS" : "");
+}
+
+static void leaf(struct walk *w, uint64_t va, uint64_t pa, uint64_t page, uint64_t flags)
+{
+	struct run *r = &w->run;
+
+	if (r->open && r->page == page && r->flags == flags && r->va + r->len == va &&
+	    r->pa + r->len == pa) {
+		r->len += page;
+		r->leaves++;
+		return;
+	}
+	flush(w);
+	*r = (struct run){ true, va, pa, page, page, flags, 1 };
+}
+
+static uint64_t canonical(uint64_t va)
+{
+	return va & (1ull << 47) ? va | 0xffff000000000000ull : va;
+}
+
+static void walk_table(struct walk *w, uint64_t tpa, int level, uint64_t base, uint64_t eff)
+{
+	static const char *const names[] = { "", "PT", "PD", "PDPT", "PML4" };
+
+	if (w->tables >= TABLES_MAX) {
+		w->cut = true;
+		return;
+	}
+	w->tables++;
+	const uint64_t *t = guest_ptr(&w->vm->mem, tpa, 4096);
+	if (!t) {
+		flush(w);
+		if (w->bad++ < BAD_MAX)
+			vmm_log("  %s for VA 0x%016llx at GPA 0x%llx is outside RAM: not followed",
+				names[level], (unsigned long long)canonical(base),
+				(unsigned long long)tpa);
+		return;
+	}
+	int shift = 12 + 9 * (level - 1);
+	for (unsigned i = 0; i < 512 && !w->cut; i++) {
+		uint64_t e = t[i], va = canonical(base + ((uint64_t)i << shift));
+		if (!(e & PTE_P)) {
+			flush(w);
+			continue;
+		}
+		uint64_t f = (eff & e & (PTE_W | PTE_U)) | ((eff | e) & PTE_NX);
+		bool is_leaf = level == 1 || ((level == 2 || level == 3) && (e & PTE_PS));
+		if (!is_leaf) {
+			walk_table(w, e & PTE_ADDR, level - 1, base + ((uint64_t)i << shift), f);
+			continue;
+		}
+		uint64_t page = 1ull << shift;
+		uint64_t pa = e & PTE_ADDR & ~(page - 1);
+		leaf(w, va, pa, page, f | (level > 1 ? PTE_PS : 0));
+		w->by_size[level - 1]++;
+	}
+}
+
+void dump_page_tables(const struct vm *vm)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		vmm_log("dump-pt: KVM_GET_SREGS failed: no page tables to show");
+		return;
+	}
+	if (!(s.cr0 & CR0_PG)) {
+		vmm_log("dump-pt: paging is off (CR0 0x%llx): no page tables", s.cr0);
+		return;
+	}
+	if (!(s.efer & EFER_LMA) || !(s.cr4 & CR4_PAE) || (s.cr4 & CR4_LA57)) {
+		vmm_log("dump-pt: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
+			s.cr4, s.efer);
+		return;
+	}
+	uint64_t root = s.cr3 & PTE_ADDR;
+	vmm_log("dump-pt: page tables at CR3 0x%llx, 4-level; VA range -> GPA, size, leaves, "
+		"flags:", s.cr3);
+	struct walk w = { .vm = vm };
+	walk_table(&w, root, 4, 0, PTE_W | PTE_U);
+	flush(&w);
+	if (w.lines > LINES_MAX)
+		vmm_log("  ... %llu more lines not shown", (unsigned long long)(w.lines - LINES_MAX));
+	if (w.cut)
+		vmm_log("  ... walk stopped after %d tables (tables shared in a loop?)", TABLES_MAX);
+	vmm_log("dump-pt: %llu runs, %llu 4K + %llu 2M + %llu 1G leaves, %llu tables%s",
+		(unsigned long long)w.lines, (unsigned long long)w.by_size[0],
+		(unsigned long long)w.by_size[1], (unsigned long long)w.by_size[2],
+		(unsigned long long)w.tables, w.bad ? ", some outside RAM" : "");
+}
