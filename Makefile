@@ -29,7 +29,7 @@ GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/gue
 UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall $(B)/unit_views
 DEPS_OK  := $(B)/.deps-ok
 
-.PHONY: all run test test-host test-vmm test-qemu test-bochs bench deps clean
+.PHONY: all run test test-host test-vmm test-qemu test-bochs test-tools trace bench deps clean
 all: $(B)/vmm $(B)/kernel.img
 
 # Missing tools (nasm, qemu, bochs, ...) are installed by one script.
@@ -94,6 +94,12 @@ test-qemu: all
 	@bash tests/run_guest.sh qemu
 test-bochs: all
 	@bash tests/run_guest.sh bochs
+test-tools: all
+	@VMM=$(B)/vmm IMAGE=$(B)/kernel.img bash tests/host/tools.sh
+
+# Look inside KVM while the image boots (root, bpftrace; tools/kvm-trace.sh).
+trace: all
+	@bash tools/kvm-trace.sh
 
 clean:
 	rm -rf $(B)

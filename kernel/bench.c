@@ -1,5 +1,7 @@
 #include "bench.h"
 #include "clock.h"
+#include "cmdline.h"
+#include "kernel.h"
 #include "printf.h"
 #include "x86.h"
 
@@ -28,9 +30,15 @@ void bench_value(const char *name, uint64_t value, const char *unit)
 	printf("bench-value %s %lu %s\n", name, value, unit);
 }
 
+/* `-c bench` runs them all, `-c bench=NAME` only NAME. */
 void bench_run_all(void)
 {
+	char only[32] = "";
+
+	cmdline_get(boot_info->cmdline, "bench", only, sizeof only);
 	for (const struct bench *b = __benches_start; b < __benches_end; b++) {
+		if (only[0] && strcmp(only, b->name))
+			continue;
 		printf("# bench %s\n", b->name);
 		b->fn();
 	}

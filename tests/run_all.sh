@@ -21,6 +21,7 @@ run_suite() {
 }
 run_suite host env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
 run_suite host-kernel env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
+run_suite host-tools env VMM=build/vmm IMAGE=build/kernel.img bash tests/host/tools.sh
 run_suite unit-guest-mem build/unit_guest_mem
 run_suite unit-hypercall build/unit_hypercall
 run_suite unit-views build/unit_views

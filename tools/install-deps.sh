@@ -15,6 +15,7 @@ need=(
 	"objcopy:binutils"
 	"cc:gcc"
 	"python3:python3"
+	"bpftrace:bpftrace"
 )
 
 missing=()

@@ -121,10 +121,9 @@ kprobe_infra=""
 [ -n "$tracefs" ] && [ -e "$tracefs/kprobe_events" ] && kprobe_infra="${kprobe_infra:+$kprobe_infra, }tracefs kprobe_events"
 kprobes_no=""
 if [ -z "$kprobe_infra" ]; then
-	kprobes_no="this kernel has no kprobes: no kprobe PMU in /sys/bus/event_source/devices"
-	[ -n "$tracefs" ] && kprobes_no="$kprobes_no, no $tracefs/kprobe_events"
 	c=$(kconfig CONFIG_KPROBES)
-	[ -n "$c" ] && kprobes_no="$kprobes_no; CONFIG_KPROBES ${c/#y/=y}"
+	kprobes_no="this kernel has no kprobes${c:+ (CONFIG_KPROBES ${c/#y/=y})}: no kprobe PMU in /sys/bus/event_source/devices"
+	[ -n "$tracefs" ] && kprobes_no="$kprobes_no, no $tracefs/kprobe_events"
 elif [ -n "$no_bpftrace" ]; then
 	kprobes_no="kernel has kprobes ($kprobe_infra), but $no_bpftrace"
 fi
@@ -138,6 +137,11 @@ elif [ ! -e /sys/kernel/btf/vmlinux ]; then
 elif [ "$(bt_feature kfunc)" != yes ]; then
 	kfunc_no="this kernel refuses fentry programs: bpftrace --info says kfunc: $(bt_feature kfunc)"
 fi
+
+# The per-function lines give the short form; the lines above the details.
+kprobes_short="" kfunc_short=""
+[ -z "$kprobe_infra" ] && kprobes_short="this kernel has no kprobes"
+[ -n "$kfunc_no" ] && [ -z "$no_bpftrace" ] && [ -e /sys/kernel/btf/vmlinux ] && kfunc_short="this kernel refuses kfunc (fentry) programs"
 
 # tracepoints: tracefs must be there, and one test attach must work.
 tp_no=""
@@ -196,14 +200,14 @@ for f in "${funcs[@]}"; do
 		continue
 	fi
 	if [ -n "$kprobes_no" ]; then
-		echo "kprobe:$name: no (symbol present, but $kprobes_no)"
+		echo "kprobe:$name: no (symbol present, but ${kprobes_short:-$kprobes_no})"
 	elif try_attach "kprobe:$name { @n = count(); }"; then
 		echo "kprobe:$name: yes (test attach)"
 	else
 		echo "kprobe:$name: no (test attach failed: $(attach_err))"
 	fi
 	if [ -n "$kfunc_no" ]; then
-		echo "kfunc:$name: no (symbol present, but $kfunc_no)"
+		echo "kfunc:$name: no (symbol present, but ${kfunc_short:-$kfunc_no})"
 	elif try_attach "kfunc:$name { @n = count(); }"; then
 		echo "kfunc:$name: yes (test attach)"
 	else

@@ -22,7 +22,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
+cd "$here/.." || exit 126
 VMM=${VMM:-build/vmm}
 quiet=0 raw=""
 while [ $# -gt 0 ]; do
@@ -68,8 +68,9 @@ has tracepoints || cannot "no usable tracepoints: $(why tracepoints)"
 # ---- the program -------------------------------------------------------------------
 
 prog=$tmp/prog.bt
-echo 'BEGIN { printf("ev attached\n"); }' >"$prog"
-attached=() parts=""
+printf '%s\n' 'BEGIN { printf("ev attached\n"); }' >"$prog"
+: >"$tmp/fn.bt"
+attached=() fn_attached=() parts=""
 
 # part NAME FILE PROBE...: add FILE if every PROBE is usable, else say why not.
 part() {
@@ -99,32 +100,38 @@ part "KVM_RUN calls and vCPU sched-ins" kvm-sched.bt tracepoint:syscalls:sys_ent
 # (preferred: typed arguments) or a kprobe. ARGS are "placeholder=kprobe
 # expression=kfunc expression" triples, comma-separated.
 fnpart() {
-	local name=$1 template=$2 args=$3 f kind sedargs a
+	local name=$1 template=$2 args=$3 f kind sedargs a t ph kp kf
 	shift 3
-	local tried=""
+	local tried="" present=""
 	for f in "$@"; do
 		for kind in kfunc kprobe; do
 			if has "$kind:$f"; then
 				sedargs=(-e "s/__PROBE__/$kind:$f/")
 				IFS=, read -ra a <<<"$args"
 				for t in "${a[@]}"; do
-					IFS== read -r ph kp kf <<<"$t"
+					IFS='=' read -r ph kp kf <<<"$t"
 					if [ $kind = kprobe ]; then sedargs+=(-e "s/$ph/$kp/g"); else sedargs+=(-e "s/$ph/$kf/g"); fi
 				done
-				sed "${sedargs[@]}" "$here/$template" >>"$prog"
-				attached+=("$kind:$f")
+				sed "${sedargs[@]}" "$here/$template" >>"$tmp/fn.bt"
+				fn_attached+=("$kind:$f")
 				parts="$parts $template($kind:$f)"
 				say "attached: $name: $kind:$f"
 				echo "$kind:$f" >"$tmp/fn-$template"
 				return 0
 			fi
 		done
-		# Explain the functions that exist here; the absent ones in one go.
-		if has "kallsyms:$f"; then
-			tried="${tried:+$tried; }kfunc:$f: $(why "kfunc:$f"); kprobe:$f: $(why "kprobe:$f")"
-		fi
+		has "kallsyms:$f" && present="$present $f"
 	done
-	[ -n "$tried" ] || tried="none of $* is in /proc/kallsyms"
+	# Why not: no symbol, no mechanism, or each function's own reason.
+	if [ -z "$present" ]; then
+		tried="none of $* is in /proc/kallsyms"
+	elif ! has kprobes && ! has kfunc; then
+		tried="${present# } in /proc/kallsyms, but kprobes: no, kfunc: no (see above)"
+	else
+		for f in $present; do
+			tried="${tried:+$tried; }kfunc:$f: $(why "kfunc:$f"); kprobe:$f: $(why "kprobe:$f")"
+		done
+	fi
 	say "not attached: $name: $tried"
 	[ -s "$tmp/fnwhy-$template" ] && printf '; ' >>"$tmp/fnwhy-$template"
 	printf '%s' "$tried" >>"$tmp/fnwhy-$template"
@@ -140,7 +147,7 @@ fnpart "vCPU loads" kvm-fn-vcpuload.bt \
 	"__VCPU__=arg0=args->vcpu,__CPU__=arg1=args->cpu" \
 	vmx_vcpu_load_vmcs svm_vcpu_load pvm_vcpu_load kvm_arch_vcpu_load
 
-[ ${#attached[@]} -gt 0 ] || cannot "none of the parts can be attached here (see above)"
+[ $((${#attached[@]} + ${#fn_attached[@]})) -gt 0 ] || cannot "none of the parts can be attached here (see above)"
 
 # ---- run the VMM under it --------------------------------------------------------------
 
@@ -152,17 +159,45 @@ mkfifo "$tmp/go"
 	exec "$VMM" "$@"
 ) &
 vpid=$!
-bpftrace -B none "$prog" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
-bpid=$!
-t=0
-until grep -q '^ev attached' "$tmp/bt.out" 2>/dev/null; do
-	if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 300 ]; then
-		grep -v RLIMIT_MEMLOCK "$tmp/bt.err" | head -n 20 | sed 's/^/kvm-trace: bpftrace: /'
-		cannot "bpftrace did not start (program: ${parts# })"
+
+# start PROGRAM: run bpftrace on it for the held VMM; 0 once it has attached
+# everything (its BEGIN ran), else 1 with its errors printed.
+start() {
+	bpftrace -B none "$1" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
+	bpid=$!
+	local t=0
+	until grep -q '^ev attached' "$tmp/bt.out" 2>/dev/null; do
+		if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 300 ]; then
+			kill -INT "$bpid" 2>/dev/null
+			wait "$bpid" 2>/dev/null
+			bpid=""
+			grep -v -e RLIMIT_MEMLOCK -e 'is not traceable' -e '^$' "$tmp/bt.err" | awk '!seen[$0]++' | head -n 10 |
+				sed 's/^/kvm-trace: bpftrace: /'
+			return 1
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+if [ -s "$tmp/fn.bt" ]; then
+	cat "$prog" "$tmp/fn.bt" >"$tmp/prog-fn.bt"
+	if start "$tmp/prog-fn.bt"; then
+		attached+=("${fn_attached[@]}")
+	else
+		err=$(grep -v RLIMIT_MEMLOCK "$tmp/bt.err" | grep -m1 ERROR | sed 's/^.*ERROR: //')
+		say "not attached: ${fn_attached[*]}: bpftrace failed on them ($err); again without them"
+		for t in kvm-fn-rootload.bt kvm-fn-vcpuload.bt; do
+			if [ -s "$tmp/fn-$t" ]; then
+				echo "$(cat "$tmp/fn-$t"): $err" >"$tmp/fnwhy-$t"
+				rm -f "$tmp/fn-$t"
+			fi
+		done
+		[ ${#attached[@]} -gt 0 ] || cannot "nothing else to attach"
+		start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
 	fi
-	sleep 0.1
-	t=$((t + 1))
-done
+else
+	start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
+fi
 say "running: $VMM $*"
 t0=$(date +%s.%N)
 echo go >"$tmp/go"
@@ -203,7 +238,7 @@ names() { # names FORMAT_FILE FIRST_ISA
 			while (match(s, /\{ *[-0-9a-fA-Fx+ ]+, *"[^}]*\}/)) {
 				e = substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH)
 				v = substr(e, 1, index(e, ",") - 1); nm = substr(e, index(e, ",") + 1)
-				gsub(/" *"/, "", nm); gsub(/[" ]/, "", nm)
+				gsub(/" *"/, "", nm); gsub(/"/, "", nm); sub(/^ +/, "", nm); sub(/ +$/, "", nm); gsub(/ /, "_", nm)
 				np = split(v, part, "+"); val = 0
 				for (j = 1; j <= np; j++) val += num(part[j])
 				print isa + k - 2, val, nm
@@ -265,7 +300,13 @@ stack != "" {
 	k = ""
 	if (index(line, "[")) { k = line; sub(/^[^\[]*\[/, "", k); sub(/\]: [0-9-]+$/, "", k); gsub(/ /, "", k) }
 	n = split(k, key, ",")
-	if (m == "exit") { exits += v; r = name[key[1] " " key[2]]; if (r == "") r = "isa " key[1] " reason " key[2]; exitby[r] += v }
+	if (m == "exit") {
+		# VMX: the basic reason is the low 16 bits. Keys print unsigned: -1 is 4294967295.
+		c = key[2]; if (key[1] == 1) c = c % 65536; else if (c >= 2147483648) c = c - 4294967296
+		r = name[key[1] " " c]; if (r == "") r = "isa " key[1] " reason " key[2]
+		if (key[1] == 1 && key[2] >= 65536) r = r " " hex(key[2] - c)
+		exits += v; exitby[r] += v
+	}
 	else if (m == "entry") entries += v
 	else if (m == "uexit") { uexits += v; r = name["0 " key[1]]; if (r == "") r = "reason " key[1]; uexitby[r] += v }
 	else if (m == "uexit_errno") { uexits += v; uexitby["errno " key[1] (key[1] == 4 ? " (EINTR)" : "")] += v }
@@ -321,7 +362,7 @@ END {
 		table(spz, spzap, "shadow MMU pages zapped (kvmmmu:kvm_mmu_prepare_zap_page)")
 	} else notattached("shadow MMU pages", "tracepoint:kvmmmu:kvm_mmu_get_page")
 	if (on("btf:kvm_vcpu.arch.mmu.root")) {
-		printf "MMU roots (vcpu->arch.mmu->root.hpa through BTF, at kvm_entry/kvm_emulate_insn): %d changes\n", nroots
+		printf "MMU roots (vcpu->arch.mmu->root.hpa read through BTF at kvm_entry/kvm_emulate_insn): %d seen\n", nroots
 		printf "%s", roots
 	} else notattached("MMU roots through BTF", "btf:kvm_vcpu.arch.mmu.root")
 	if (rootload_fn != "") {
@@ -329,7 +370,10 @@ END {
 		printf "%s", rl
 		if (nrl > 10) printf "    ... %d more\n", nrl - 10
 		printf "%s", stacks["root_load_stack"]
-	} else printf "MMU root loads: not attached (%s)\n", rootload_why
+	} else {
+		printf "MMU root loads: not attached (%s)\n", rootload_why
+		if (on("btf:kvm_vcpu.arch.mmu.root")) print "    (the MMU roots above are what the loads would have shown)"
+	}
 	if (vcpuload_fn != "") {
 		printf "vCPU loads (%s): %d\n", vcpuload_fn, vloads
 		printf "%s", vl

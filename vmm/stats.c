@@ -81,12 +81,14 @@ void stats_print(const struct vm *vm, uint64_t start_ns)
 	if (v->switched + v->same + v->refused)
 		vmm_log("stats: VMFUNC %llu caught as emulation failures, %llu by HC_VMFUNC: "
 			"%llu switched view, %llu to the live view, %llu refused (bad leaf or "
-			"index), %llu #UD injected; %llu host operations (mmap or memslot ioctl)",
+			"index), %llu #UD injected; %llu host operations (mmap or memslot ioctl), "
+			"%.2f us a switch",
 			(unsigned long long)vm->vmfunc_exits,
 			(unsigned long long)hypercalls[HC_VMFUNC],
 			(unsigned long long)v->switched, (unsigned long long)v->same,
 			(unsigned long long)v->refused, (unsigned long long)vm->vmfunc_ud,
-			(unsigned long long)v->host_ops);
+			(unsigned long long)v->host_ops,
+			v->switched ? (double)v->switch_ns / (double)v->switched / 1000 : 0.0);
 	if (c)
 		vmm_log("stats: VMM start to C entry: %llu us", (unsigned long long)(c - start_ns) / 1000);
 	print_kvm_stats(vm);

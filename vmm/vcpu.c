@@ -82,6 +82,14 @@ int vcpu_create(struct vm *vm, uint64_t start_ns)
 		return -1;
 	}
 	stop_attach(vm->run);
+	/* KVM copies the general registers into the run page at every exit
+	 * and takes them back when told: the VMFUNC path then needs no
+	 * KVM_GET_REGS/KVM_SET_REGS (two ioctls of a few us each). */
+	int sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	if (sync > 0 && (sync & KVM_SYNC_X86_REGS)) {
+		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		vm->sync_regs = true;
+	}
 	return set_cpuid(vm);
 }
 

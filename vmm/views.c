@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "views.h"
 
@@ -131,8 +132,12 @@ int64_t views_vmfunc(struct views *vs, uint64_t leaf, uint64_t index)
 		vs->stats.same++;
 		return 0;
 	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int64_t r = go(vs, &vs->view[vs->live], &vs->view[index]);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vs->live = (unsigned)index;
 	vs->stats.switched++;
+	vs->stats.switch_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000 + t1.tv_nsec - t0.tv_nsec);
 	return r;
 }

@@ -61,6 +61,7 @@ struct views_stats {
 	uint64_t same;        /* VMFUNC to the view already live: nothing to do */
 	uint64_t refused;     /* bad leaf or index: the guest gets #UD */
 	uint64_t host_ops;    /* mmap calls or memslot ioctls made by switches */
+	uint64_t switch_ns;   /* host time spent in switches (VMFUNC that switched) */
 };
 
 struct views {

@@ -59,6 +59,7 @@ struct vm {
 	size_t run_size;
 	struct guest_mem mem;
 	bool vmcall_ud;        /* VMCALL quirk disabled: VMCALL is #UD, not a hang */
+	bool sync_regs;        /* run->s.regs holds the registers at each exit */
 	uint32_t tsc_khz;      /* 0 if unknown */
 	uint64_t tsc_at_start; /* guest TSC estimate at main() entry */
 	struct boot_info boot_info; /* the VMM's pristine copy */

@@ -12,6 +12,9 @@
 ;   7  VMFUNC(1, 0): leaf 1 does not exist: #UD
 ;   8  VMFUNC(0, 0xffffffff): #UD
 ;   9  VIEW_MAP with perms R only: -ENOSYS
+; With the command line "n" it instead enters 32-bit protected mode with an
+; IDT of limit 0 and runs VMFUNC(0, 7): the injected #UD cannot be
+; delivered, so the guest triple faults (123) and the VMM stays up.
 bits 16
 org 0x7c00
 HC equ 0x6000			; struct hc: nr 0, flags 4, ret 8, arg[] 16
@@ -29,6 +32,8 @@ PAGE_B equ 0xa000
 	cld
 	mov word [6 * 4], ud_handler
 	mov word [6 * 4 + 2], 0
+	cmp byte [0x1000 + 48], 'n'	; boot_info.cmdline[0]
+	je no_idt
 	mov word [PAGE_A], 0x1111
 	mov word [PAGE_B], 0x2222
 
@@ -157,3 +162,32 @@ uds:	db 0
 ud_ip:	dw 0
 	times 510 - ($ - $$) db 0
 	dw 0xaa55
+
+; The second sector: our VMM loads the whole image, not just the first 512.
+no_idt:				; 32-bit protected mode, IDT limit 0 (as vmcall.asm)
+	lgdt [gdt_desc]
+	mov eax, cr0
+	or al, 1		; CR0.PE
+	mov cr0, eax
+	jmp 0x08:pm
+bits 32
+pm:	mov ax, 0x10
+	mov ds, ax
+	mov ss, ax
+	lidt [idt0]		; limit 0: no vector fits
+	xor eax, eax
+	mov ecx, 7
+	VMFUNC
+	mov eax, 10		; not reached: the #UD has nowhere to go
+	mov dx, 0x501
+	out dx, eax
+	hlt
+bits 16
+idt0:	dw 0
+	dd 0
+gdt:	dq 0
+	dq 0x00cf9a000000ffff	; 0x08: flat 32-bit code
+	dq 0x00cf92000000ffff	; 0x10: flat data
+gdt_desc: dw $ - gdt - 1
+	dd gdt
+	times 1024 - ($ - $$) db 0

@@ -8,7 +8,7 @@
 #
 #   bash tests/host/tools.sh            (VMM=build/vmm IMAGE=build/kernel.img)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 VMM=${VMM:-build/vmm}
 IMAGE=${IMAGE:-build/kernel.img}
@@ -238,7 +238,7 @@ fi
 if grep -q '^MMU roots through BTF: not attached' "$out"; then
 	skip "${trace_tests[7]}" "$(sed -n 's/^MMU roots through BTF: not attached (\(.*\))$/\1/p' "$out")"
 else
-	nroots=$(sed -n 's/^MMU roots (.*): \([0-9]*\) changes$/\1/p' "$out")
+	nroots=$(sed -n 's/^MMU roots (.*): \([0-9]*\) seen$/\1/p' "$out")
 	last=$(grep -E '^ +0x[0-9a-f]+ +level [0-9]+ ' "$out" | tail -n1 | awk '{ print $3 }')
 	if [ "${nroots:-0}" -ge 1 ] && [ "$last" = 4 ]; then
 		ok "${trace_tests[7]} ($nroots, last level $last)"
@@ -250,11 +250,12 @@ fi
 # 9. The seed's probes, where kprobe or kfunc reach them.
 rl=$(grep -m1 '^MMU root loads' "$out") vl=$(grep -m1 '^vCPU loads' "$out")
 if [[ $rl == *"not attached"* ]] && [[ $vl == *"not attached"* ]]; then
-	skip "${trace_tests[8]}" "neither attaches here: ${rl#*not attached (}"
+	r=${rl#*not attached (}
+	skip "${trace_tests[8]}" "neither attaches here: ${r%)}"
 else
 	bad=""
-	[[ $rl == *"not attached"* ]] || [ "$(echo "$rl" | sed 's/.*: //')" -ge 1 ] 2>/dev/null || bad="no MMU root load"
-	[[ $vl == *"not attached"* ]] || [ "$(echo "$vl" | sed 's/.*: //')" -ge 1 ] 2>/dev/null || bad="$bad no vCPU load"
+	[[ $rl == *"not attached"* ]] || [ "${rl##*: }" -ge 1 ] 2>/dev/null || bad="no MMU root load"
+	[[ $vl == *"not attached"* ]] || [ "${vl##*: }" -ge 1 ] 2>/dev/null || bad="$bad no vCPU load"
 	check "${trace_tests[8]}" "$bad" [ -z "$bad" ]
 fi
 
