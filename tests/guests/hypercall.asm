@@ -3,6 +3,8 @@
 ;             CONSOLE_WRITE, an unknown number (-ENOSYS), then EXIT 42;
 ;             a failed check exits with its number (1-5) instead
 ;   o         a block outside RAM: the VMM cannot answer, ends with 123
+;   t         a block straddling the end of RAM (its first 32 bytes inside):
+;             no whole block to answer in either, ends with 123
 ;   a         ABORT "boom" at guest.asm:7: 123 with registers
 ;   s         ASSERT "x == 1" at guest.asm:7: exit 1
 bits 16
@@ -15,6 +17,8 @@ HC equ 0x6000			; struct hc: nr 0, flags 4, ret 8, arg[] 16
 	mov al, [0x1000 + 48]	; boot_info.cmdline[0]
 	cmp al, 'o'
 	je outside
+	cmp al, 't'
+	je straddle
 	cmp al, 'a'
 	je abort
 	cmp al, 's'
@@ -60,6 +64,14 @@ fail:	movzx eax, bl
 
 outside:
 	mov eax, 0xfffffff8	; aligned, below 4 GiB, far beyond RAM
+	mov dx, 0x500
+	out dx, eax
+	mov bl, 6
+	jmp fail
+
+straddle:
+	mov eax, [0x1000 + 16]	; boot_info.ram_size (low half)
+	sub eax, 32
 	mov dx, 0x500
 	out dx, eax
 	mov bl, 6

@@ -12,7 +12,7 @@ GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
 
 guest() { echo "$GUESTS/$1.img"; }
 
-for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall; do
+for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall vmfunc; do
 	if [ ! -f "$(guest $g)" ]; then
 		echo "# missing guest image $(guest $g): build tests/guests/$g.asm with nasm first"
 		echo "Bail out! guest images missing"
@@ -64,10 +64,15 @@ expect "flags: --timeout negative is refused" 125 "--timeout: invalid time '-1'"
 expect "flags: --timeout 0 is refused" 125 "--timeout: time '0' is out of range" --timeout 0 "$img"
 expect "flags: --timeout 1e3 is refused" 125 "--timeout: invalid time '1e3'" --timeout 1e3 "$img"
 expect "flags: --timeout=0.5 with a quick guest exits 0" 0 "" --timeout=0.5 "$img"
+expect "flags: --view-switch with a bad mode is refused" 125 \
+	"--view-switch: invalid mode 'fast' \(remap or memslot\)" --view-switch=fast "$img"
+expect "flags: --view-switch without a value is refused" 125 "flag --view-switch needs a value" \
+	--view-switch
+expect "flags: --view-switch memslot (separate value) boots" 0 "" --view-switch memslot "$img"
 
 vmm --help
 missing=""
-for f in -m -c --cmdline --timeout --trace --stats -h --help; do
+for f in -m -c --cmdline --timeout --trace --stats --dump-pt --view-switch -h --help; do
 	grep -q -- "$f" "$tmp/out" || missing="$missing $f"
 done
 if [ "$status" != 0 ]; then
@@ -145,6 +150,8 @@ else
 fi
 expect "hypercall: a block outside RAM ends the run with 123" 123 \
 	"bad hypercall block at GPA 0xfffffff8 \(outside RAM, which ends at 0x4000000\) at RIP 0x" -c o "$img"
+expect "hypercall: a block straddling the end of RAM ends the run with 123" 123 \
+	"bad hypercall block at GPA 0x3ffffe0 \(outside RAM, which ends at 0x4000000\) at RIP 0x" -c t "$img"
 expect "hypercall: ABORT -> 123 with file:line: message" 123 "guest abort at guest.asm:7: boom$" -c a "$img"
 if grep -q "rip=" "$tmp/err"; then
 	ok "hypercall: ABORT prints the registers"
@@ -158,6 +165,41 @@ expect "stats: hypercalls counted by number" 42 "stats:   hypercall CONSOLE_WRIT
 expect "trace: every exit is printed with port and RIP" 0 \
 	"trace: IO out port 0x3f8 size 1 count 1 at RIP 0x7c3d" --trace "$(guest com1)"
 expect "stats: exit counts by reason" 0 "stats:   IO +[0-9]+" --stats "$(guest com1)"
+
+# --- VMFUNC and EPT views, emulated (tests/guests/vmfunc.asm) ----------------
+img=$(guest vmfunc)
+for mode in remap memslot; do
+	expect "vmfunc: view switch, write isolation, VIEW_CURRENT, bad index/leaf #UD ($mode)" 42 "" \
+		--view-switch=$mode "$img"
+	[ "$status" = 42 ] || echo "# vmfunc guest: check $status failed (see tests/guests/vmfunc.asm)"
+done
+expect "vmfunc: a bad index is a #UD injected into the guest, named in the trace" 42 \
+	"trace: VMFUNC\(0, 7\) at RIP 0x7c[0-9a-f]+: no such view, #UD injected" --trace "$img"
+expect "vmfunc: --stats counts switches, same-view calls and #UDs" 42 \
+	"stats: VMFUNC 6 caught as emulation failures, 0 by HC_VMFUNC: 2 switched view, 1 to the live view, 3 refused .* 3 #UD injected" \
+	--stats "$img"
+expect "vmfunc: a bad VMFUNC where the #UD cannot be delivered: triple fault, 123, VMM intact" 123 \
+	"triple fault .* at RIP 0x7e[0-9a-f]+" -c n "$img"
+grep -q "code at GPA 0x7e[0-9a-f]*: 0f 01 d4" "$tmp/err" &&
+	ok "vmfunc: ... and the dump shows the VMFUNC" ||
+	not_ok "vmfunc: ... and the dump shows the VMFUNC" "no 0f 01 d4 in the dump"
+
+# --- --dump-pt ---------------------------------------------------------------
+expect "dump-pt: a real-mode guest has no page tables, and says so" 0 \
+	"dump-pt: paging is off \(CR0 0x[0-9a-f]+\): no page tables" --dump-pt "$(guest com1)"
+expect "dump-pt: printed on a crash exit too (triple fault)" 123 "dump-pt: paging is off" \
+	--dump-pt "$(guest triple_fault)"
+kernel=${KERNEL:-$(dirname "$0")/../../build/kernel.img}
+if [ -f "$kernel" ]; then
+	expect "dump-pt: the kernel's identity map of the first GiB in 2M pages" 0 \
+		"^vmm:   0x0000000000000000-0x0000000040000000 -> 0x000000000000 +1 GiB +512 x 2M W - - PS$" \
+		--dump-pt -c 'test=boot*' "$kernel"
+	grep -Eq "^vmm: dump-pt: 1 runs, 0 4K \+ 512 2M \+ 0 1G leaves, 3 tables$" "$tmp/err" &&
+		ok "dump-pt: ... one run, 512 2M leaves, 3 tables (PML4, PDPT, PD)" ||
+		not_ok "dump-pt: ... one run, 512 2M leaves, 3 tables (PML4, PDPT, PD)" "summary differs"
+else
+	skip "dump-pt: the kernel's identity map of the first GiB in 2M pages" "no kernel image at $kernel"
+fi
 
 # --- signals -----------------------------------------------------------------
 "$VMM" "$(guest spin)" >"$tmp/out" 2>"$tmp/err" &
