@@ -69,6 +69,8 @@ static int emul_map(int v, uint64_t gpa, uint64_t pa, uint64_t len, unsigned per
 static void emul_reset(void)
 {
 	hc6(HC_VIEW_RESET, 0, 0, 0, 0, 0);
+	for (int v = 1; v < VIEWS_MAX; v++)
+		record[v].n = 0, record[v].lost = false;
 }
 
 static struct view_exit emul_run(void (*fn)(void *), void *arg)
@@ -87,23 +89,25 @@ static int emul_current(void)
 	return (int)hc6(HC_VIEW_CURRENT, 0, 0, 0, 0, 0);
 }
 
+/* As the native dump, TAP comments: "# views: ..." then one line a range. */
 static void emul_dump(int v, uint64_t gpa)
 {
-	const char *sep = "";
+	const char *how = "identity";
 	uint64_t to = gpa;
 
-	printf("view %d (emulated; the ranges this guest's HC_VIEW_MAP calls got 0 for, "
-	       "all R|W|X; the rest is identity)%s\n", v, v == emul_current() ? ", live" : "");
+	printf("# views: view %d%s, emulated by the VMM: identity but for the ranges below "
+	       "(this guest's record of the VIEW_MAP calls the VMM accepted; all RWX)\n",
+	       v, v == emul_current() ? " (live)" : "");
 	for (unsigned i = 0; v > 0 && i < record[v].n; i++) {
 		uint64_t g = record[v].r[i].gpa, p = record[v].r[i].pa, l = record[v].r[i].len;
-		printf("  gpa 0x%lx-0x%lx -> pa 0x%lx RWX\n", g, g + l, p);
+		printf("#   GPA 0x%09lx-0x%09lx -> PA 0x%09lx  RWX\n", g, g + l - 1, p);
 		if (gpa - g < l)
-			to = p + (gpa - g), sep = " (remapped)";
+			to = p + (gpa - g), how = "remapped";
 	}
 	if (v > 0 && record[v].lost)
-		printf("  (more ranges than this record holds)\n");
+		printf("#   (more ranges than this record holds)\n");
 	if (gpa != ~0ull)
-		printf("  gpa 0x%lx -> pa 0x%lx%s\n", gpa, to, sep[0] ? sep : " (identity)");
+		printf("#   GPA 0x%lx => PA 0x%lx (%s)\n", gpa, to, how);
 }
 
 const struct views_ops views_emulated_ops = {

@@ -25,6 +25,7 @@ run_suite host-tools env VMM=build/vmm IMAGE=build/kernel.img bash tests/host/to
 run_suite unit-guest-mem build/unit_guest_mem
 run_suite unit-hypercall build/unit_hypercall
 run_suite unit-views build/unit_views
+run_suite unit-dump-pt build/unit_dump_pt
 run_suite guest-vmm bash tests/run_guest.sh vmm
 run_suite guest-qemu bash tests/run_guest.sh qemu
 [ -f tests/bochs/run.sh ] && run_suite guest-bochs bash tests/run_guest.sh bochs

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 
+#include "dump_pt.h"
 #include "vmm.h"
 
 #define CR0_PE   (1u << 0)
@@ -74,4 +75,29 @@ void dump_regs(const struct vm *vm)
 	vmm_log("  idt base=%016llx limit=%04x  gdt base=%016llx limit=%04x",
 		s.idt.base, s.idt.limit, s.gdt.base, s.gdt.limit);
 	dump_code(vm, &s, r.rip);
+}
+
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+
+/* --dump-pt: the guest's own page tables, if it has long-mode ones. */
+void dump_page_tables(const struct vm *vm)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+		vmm_log("dump-pt: KVM_GET_SREGS failed: no page tables to show");
+		return;
+	}
+	if (!(s.cr0 & CR0_PG)) {
+		vmm_log("dump-pt: paging is off (CR0 0x%llx): no page tables", s.cr0);
+		return;
+	}
+	if (!(s.efer & EFER_LMA) || !(s.cr4 & CR4_PAE) || (s.cr4 & CR4_LA57)) {
+		vmm_log("dump-pt: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
+			s.cr4, s.efer);
+		return;
+	}
+	pt_dump(&vm->mem, s.cr3, vmm_log);
 }

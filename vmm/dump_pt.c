@@ -9,12 +9,13 @@
  * every level allows them, NX if any level sets it, PS for a large leaf.
  *
  * A hostile guest can point every entry at the same table; the walk stops
- * after TABLES_MAX tables and LINES_MAX lines and says so.
+ * after TABLES_MAX tables and LINES_MAX lines and says so. Free of KVM (the
+ * caller in dump.c reads CR3), so host unit tests feed it made-up tables.
  */
+#include <stdarg.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 
-#include "vmm.h"
+#include "dump_pt.h"
 
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)
@@ -22,11 +23,6 @@
 #define PTE_PS  (1ull << 7)
 #define PTE_NX  (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
-
-#define CR0_PG   (1ull << 31)
-#define CR4_PAE  (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
 
 #define TABLES_MAX 100000
 #define LINES_MAX  10000
@@ -38,7 +34,8 @@ struct run {
 };
 
 struct walk {
-	const struct vm *vm;
+	const struct guest_mem *mem;
+	pt_print_fn out;
 	struct run run;      /* the run being coalesced */
 	uint64_t lines, tables, bad, by_size[3];
 	bool cut;
@@ -70,7 +67,7 @@ static void flush(struct walk *w)
 	if (++w->lines > LINES_MAX)
 		return;
 	human(r->len, size, sizeof size);
-	vmm_log("  0x%016llx-0x%016llx -> 0x%012llx %9s %6llu x %s%s%s%s%s",
+	w->out("  0x%016llx-0x%016llx -> 0x%012llx %9s %6llu x %s%s%s%s%s",
 		(unsigned long long)r->va, (unsigned long long)(r->va + r->len),
 		(unsigned long long)r->pa, size, (unsigned long long)r->leaves,
 		size_name(r->page), r->flags & PTE_W ? " W" : " -", r->flags & PTE_U ? " U" : " -",
@@ -105,11 +102,11 @@ static void walk_table(struct walk *w, uint64_t tpa, int level, uint64_t base, u
 		return;
 	}
 	w->tables++;
-	const uint64_t *t = guest_ptr(&w->vm->mem, tpa, 4096);
+	const uint64_t *t = guest_ptr(w->mem, tpa, 4096);
 	if (!t) {
 		flush(w);
 		if (w->bad++ < BAD_MAX)
-			vmm_log("  %s for VA 0x%016llx at GPA 0x%llx is outside RAM: not followed",
+			w->out("  %s for VA 0x%016llx at GPA 0x%llx is outside RAM: not followed",
 				names[level], (unsigned long long)canonical(base),
 				(unsigned long long)tpa);
 		return;
@@ -134,35 +131,22 @@ static void walk_table(struct walk *w, uint64_t tpa, int level, uint64_t base, u
 	}
 }
 
-void dump_page_tables(const struct vm *vm)
+struct pt_dump_totals pt_dump(const struct guest_mem *mem, uint64_t cr3, pt_print_fn out)
 {
-	struct kvm_sregs s;
+	struct walk w = { .mem = mem, .out = out };
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
-		vmm_log("dump-pt: KVM_GET_SREGS failed: no page tables to show");
-		return;
-	}
-	if (!(s.cr0 & CR0_PG)) {
-		vmm_log("dump-pt: paging is off (CR0 0x%llx): no page tables", s.cr0);
-		return;
-	}
-	if (!(s.efer & EFER_LMA) || !(s.cr4 & CR4_PAE) || (s.cr4 & CR4_LA57)) {
-		vmm_log("dump-pt: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
-			s.cr4, s.efer);
-		return;
-	}
-	uint64_t root = s.cr3 & PTE_ADDR;
-	vmm_log("dump-pt: page tables at CR3 0x%llx, 4-level; VA range -> GPA, size, leaves, "
-		"flags:", s.cr3);
-	struct walk w = { .vm = vm };
-	walk_table(&w, root, 4, 0, PTE_W | PTE_U);
+	out("dump-pt: page tables at CR3 0x%llx, 4-level; VA range -> GPA, size, leaves, flags:",
+	    (unsigned long long)cr3);
+	walk_table(&w, cr3 & PTE_ADDR, 4, 0, PTE_W | PTE_U);
 	flush(&w);
 	if (w.lines > LINES_MAX)
-		vmm_log("  ... %llu more lines not shown", (unsigned long long)(w.lines - LINES_MAX));
+		out("  ... %llu more lines not shown", (unsigned long long)(w.lines - LINES_MAX));
 	if (w.cut)
-		vmm_log("  ... walk stopped after %d tables (tables shared in a loop?)", TABLES_MAX);
-	vmm_log("dump-pt: %llu runs, %llu 4K + %llu 2M + %llu 1G leaves, %llu tables%s",
-		(unsigned long long)w.lines, (unsigned long long)w.by_size[0],
-		(unsigned long long)w.by_size[1], (unsigned long long)w.by_size[2],
-		(unsigned long long)w.tables, w.bad ? ", some outside RAM" : "");
+		out("  ... walk stopped after %d tables (tables shared in a loop?)", TABLES_MAX);
+	out("dump-pt: %llu runs, %llu 4K + %llu 2M + %llu 1G leaves, %llu tables%s",
+	    (unsigned long long)w.lines, (unsigned long long)w.by_size[0],
+	    (unsigned long long)w.by_size[1], (unsigned long long)w.by_size[2],
+	    (unsigned long long)w.tables, w.bad ? ", some outside RAM" : "");
+	return (struct pt_dump_totals){ w.lines, w.by_size[0], w.by_size[1], w.by_size[2],
+					w.tables, w.bad, w.cut };
 }

@@ -67,6 +67,7 @@ TEST(views_emul, "a 2 MiB range: first, middle and last words come from the targ
 	views_reset();
 	EXPECT_EQ(view_create(), 1);
 	if (EXPECT_EQ(view_map(1, s.a, s.b, SIZE_2M, RWX), 0)) {
+		view_dump(1, s.a + 8);
 		EXPECT_EQ(views_run(read_2m, &s).reason, 0);
 		EXPECT_EQ(s.first, 0xb0);
 		EXPECT_EQ(s.middle, 0xb1);
