@@ -63,7 +63,7 @@ $(B)/kernel.img: $(B)/kernel.elf
 
 $(B)/guests/%.img: tests/guests/%.asm | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(NASM) -f bin -o $@ $<
+	$(NASM) -f bin -I tests/guests/ -o $@ $<
 
 $(B)/unit_guest_mem: tests/host/unit_guest_mem.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_guest_mem.c vmm/guest_mem.c

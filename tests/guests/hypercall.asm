@@ -9,6 +9,7 @@
 ;   s         ASSERT "x == 1" at guest.asm:7: exit 1
 bits 16
 org 0x7c00
+%include "hc.inc"
 HC equ 0x6000			; struct hc: nr 0, flags 4, ret 8, arg[] 16
 	xor ax, ax
 	mov ds, ax
@@ -94,17 +95,7 @@ report:	call request
 	mov bl, 7		; the VMM refused the report
 	jmp fail
 
-request:			; zero the block, nr = EBX
-	mov di, HC
-	mov cx, 64
-	xor al, al
-	rep stosb
-	mov [HC], ebx
-	ret
-ring:	mov eax, HC
-	mov dx, 0x500		; PORT_HC_DOORBELL
-	out dx, eax
-	ret
+HC_HELPERS
 
 msg:	db "hc-console", 10
 msg_len equ $ - msg

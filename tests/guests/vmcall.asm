@@ -3,30 +3,16 @@
 ; #UD, which with an empty IDT becomes a triple fault.
 bits 16
 org 0x7c00
+%include "pm32.inc"
 	cli
 	xor ax, ax
 	mov ds, ax
-	lgdt [gdt_desc]
-	mov eax, cr0
-	or al, 1		; CR0.PE
-	mov cr0, eax
-	jmp 0x08:pm
-bits 32
-pm:	mov ax, 0x10
-	mov ds, ax
-	mov ss, ax
-	lidt [idt0]		; limit 0: no vector fits
+	ENTER_PM32_NO_IDT
 	vmcall
 	mov eax, 2		; not reached unless VMCALL did nothing
 	mov dx, 0x501
 	out dx, eax
 	hlt
-idt0:	dw 0
-	dd 0
-gdt:	dq 0
-	dq 0x00cf9a000000ffff	; 0x08: flat 32-bit code
-	dq 0x00cf92000000ffff	; 0x10: flat data
-gdt_desc: dw $ - gdt - 1
-	dd gdt
+PM32_TABLES
 	times 510 - ($ - $$) db 0
 	dw 0xaa55

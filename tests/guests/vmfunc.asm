@@ -17,6 +17,8 @@
 ; delivered, so the guest triple faults (123) and the VMM stays up.
 bits 16
 org 0x7c00
+%include "hc.inc"
+%include "pm32.inc"
 HC equ 0x6000			; struct hc: nr 0, flags 4, ret 8, arg[] 16
 PAGE_A equ 0x9000
 PAGE_B equ 0xa000
@@ -146,17 +148,7 @@ ud_handler:			; IP, CS, FLAGS on the stack
 	pop bp
 	iret
 
-request:			; zero the block, nr = EBX
-	mov di, HC
-	mov cx, 64
-	xor al, al
-	rep stosb
-	mov [HC], ebx
-	ret
-ring:	mov eax, HC
-	mov dx, 0x500		; PORT_HC_DOORBELL
-	out dx, eax
-	ret
+HC_HELPERS
 
 uds:	db 0
 ud_ip:	dw 0
@@ -165,16 +157,7 @@ ud_ip:	dw 0
 
 ; The second sector: our VMM loads the whole image, not just the first 512.
 no_idt:				; 32-bit protected mode, IDT limit 0 (as vmcall.asm)
-	lgdt [gdt_desc]
-	mov eax, cr0
-	or al, 1		; CR0.PE
-	mov cr0, eax
-	jmp 0x08:pm
-bits 32
-pm:	mov ax, 0x10
-	mov ds, ax
-	mov ss, ax
-	lidt [idt0]		; limit 0: no vector fits
+	ENTER_PM32_NO_IDT
 	xor eax, eax
 	mov ecx, 7
 	VMFUNC
@@ -183,11 +166,5 @@ pm:	mov ax, 0x10
 	out dx, eax
 	hlt
 bits 16
-idt0:	dw 0
-	dd 0
-gdt:	dq 0
-	dq 0x00cf9a000000ffff	; 0x08: flat 32-bit code
-	dq 0x00cf92000000ffff	; 0x10: flat data
-gdt_desc: dw $ - gdt - 1
-	dd gdt
+PM32_TABLES
 	times 1024 - ($ - $$) db 0
