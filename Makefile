@@ -61,7 +61,7 @@ $(B)/kernel.img: $(B)/kernel.elf
 	$(OBJCOPY) -O binary $< $@
 	truncate --size=%512 $@
 
-$(B)/guests/%.img: tests/guests/%.asm | $(DEPS_OK)
+$(B)/guests/%.img: tests/guests/%.asm $(wildcard tests/guests/*.inc) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I tests/guests/ -o $@ $<
 
