@@ -75,6 +75,7 @@ vmx_enter:
 	jz .out
 	mov eax, 1                        ; VMX_FAIL_INVALID (CF)
 .out:
+vmx_return:                               ; both ways back to vmx_enter's caller
 	add rsp, 8
 	pop r15
 	pop r14
@@ -104,15 +105,8 @@ vmx_exit_landing:
 	mov [rdi + R_R15], r15
 	pop rax
 	mov [rdi + R_RDI], rax
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
 	xor eax, eax                      ; VMX_OK
-	ret
+	jmp vmx_return
 
 ; L2's first instruction: RDI = fn, RSI = arg, RSP = L2's stack top
 ; (16-byte aligned, so the call leaves fn the ABI's alignment). When fn
