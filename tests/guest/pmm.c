@@ -6,9 +6,11 @@
 /* Private allocators are static: struct pmm is large for a kernel stack. */
 static struct pmm priv;
 
-/* Borrow npages contiguous pages from the kernel pmm for a private one. */
+/* Borrow npages contiguous pages from the kernel pmm and start an empty
+ * private pmm for the test to give them to. */
 static uint64_t borrow(size_t npages)
 {
+	pmm_init(&priv, "test");
 	return pmm_alloc_contig(&kernel_pmm, npages, PAGE_SIZE);
 }
 
@@ -50,7 +52,6 @@ TEST(pmm, "private pmm: every page once, all inside its ranges") {
 	uint64_t block = borrow(24), pg[20];
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	/* Two ranges with a hole, added high one first (kept sorted). */
 	ASSERT_EQ(pmm_add_range(&priv, block + 12 * PAGE_SIZE, 12 * PAGE_SIZE), 0);
 	ASSERT_EQ(pmm_add_range(&priv, block, 8 * PAGE_SIZE), 0);
@@ -71,7 +72,6 @@ TEST(pmm, "exhaustion returns 0 and the count reaches 0") {
 	uint64_t block = borrow(4);
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	/* Unaligned bounds shrink inward to whole pages: 3 of the 4. */
 	ASSERT_EQ(pmm_add_range(&priv, block + 8, 4 * PAGE_SIZE - 8), 0);
 	EXPECT_EQ(pmm_free_count(&priv), 3);
@@ -89,7 +89,6 @@ TEST(pmm, "free then alloc reuses the page; alloc_zeroed clears it") {
 	uint64_t block = borrow(4);
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	ASSERT_EQ(pmm_add_range(&priv, block, 4 * PAGE_SIZE), 0);
 	uint64_t a = pmm_alloc(&priv), b = pmm_alloc(&priv);
 	ASSERT(a && b && a != b);
@@ -109,7 +108,6 @@ TEST(pmm, "double free is detected, not applied") {
 	uint64_t block = borrow(4);
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	ASSERT_EQ(pmm_add_range(&priv, block, 4 * PAGE_SIZE), 0);
 	uint64_t a = pmm_alloc(&priv), b = pmm_alloc(&priv);
 	ASSERT(a && b);
@@ -131,7 +129,6 @@ TEST(pmm, "foreign, unaligned and never-allocated frees are refused") {
 	uint64_t block = borrow(4);
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	ASSERT_EQ(pmm_add_range(&priv, block, 2 * PAGE_SIZE), 0);
 	uint64_t a = pmm_alloc(&priv);
 	ASSERT(a != 0);
@@ -147,7 +144,6 @@ TEST(pmm, "contig alloc: alignment, and skipped pages stay usable") {
 	uint64_t block = borrow(16);
 
 	ASSERT(block != 0);
-	pmm_init(&priv, "test");
 	/* Start one page past a 16 KiB boundary so alignment must skip. */
 	uint64_t base = ALIGN_UP(block, 4 * PAGE_SIZE) + PAGE_SIZE;
 	ASSERT_EQ(pmm_add_range(&priv, base, 8 * PAGE_SIZE), 0);
