@@ -7,12 +7,14 @@
 ;    extended reads, read the E820 memory map into the boot info block and
 ;    turn on A20.
 ; Then real -> 32-bit protected -> 64-bit long mode with the first 1 GiB
-; identity-mapped by 2 MiB pages (never 1 GiB pages: some hosts cannot),
+; (under our VMM: the RAM within it) identity-mapped by 2 MiB pages (never
+; 1 GiB pages: some hosts cannot),
 ; NX on, CR0.WP on, and kernel_main(boot_info) is called.
 ; Each stage writes its number to port 0x80 so a hang names the stage.
 
 %define BOOT_MAGIC      0x4b564d42
 %define BOOTINFO        0x1000
+%define BI_RAM_SIZE     16
 %define BI_E820_COUNT   40
 %define BI_E820         560
 %define BI_HEADER_BYTES 560          ; zeroed under a BIOS: magic 0, no cmdline
@@ -180,19 +182,32 @@ protected_mode:
 	mov al, STAGE_PROT
 	out PORT_POST, al
 
-	; Page tables. Our VMM hands over zeroed RAM; a BIOS may leave garbage.
+	; Page tables. Our VMM hands over zeroed RAM and says how much there
+	; is: map just that (each entry costs an emulated loop on some hosts).
+	; A BIOS may leave garbage, and its E820 map is read later in C: clear
+	; the tables and map the whole first GiB.
+	mov ecx, 512
 	cmp dword [entry_magic], BOOT_MAGIC
-	je .tables_clean
+	je .vmm_tables
 	mov edi, PML4
 	mov ecx, 3 * 1024
 	xor eax, eax
 	rep stosd
+	mov ecx, 512
+	jmp .tables_clean
+.vmm_tables:
+	mov esi, [entry_bootinfo]
+	mov eax, [esi + BI_RAM_SIZE]    ; at most 3 GiB: the low half is all
+	add eax, 0x1fffff
+	shr eax, 21                     ; 2 MiB pages that hold RAM
+	cmp eax, ecx
+	jae .tables_clean
+	mov ecx, eax
 .tables_clean:
 	mov dword [PML4], PDPT | 3      ; present, writable
 	mov dword [PDPT], PD | 3
 	mov edi, PD
 	mov eax, 0x83                   ; present, writable, 2 MiB page
-	mov ecx, 512
 .pd:
 	mov [edi], eax
 	add eax, 0x200000

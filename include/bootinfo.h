@@ -19,7 +19,8 @@
 #define BOOTINFO_GPA     0x1000u     /* one page: struct boot_info */
 #define BOOT_PML4_GPA    0x2000u     /* stub page tables: PML4, PDPT, PD */
 #define BOOT_PDPT_GPA    0x3000u
-#define BOOT_PD_GPA      0x4000u     /* identity map of the first 1 GiB, 2 MiB pages */
+#define BOOT_PD_GPA      0x4000u     /* identity map, 2 MiB pages: the first 1 GiB,
+					       or under our VMM the RAM within it */
 #define BOOT_IDMAP_BYTES (1ull << 30)
 #define BOOT_STACK_TOP   0x7c00u     /* stub stack grows down from the image */
 
@@ -68,6 +69,7 @@ struct boot_info {
 _Static_assert(sizeof(struct e820_entry) == 24, "E820 entry is 24 bytes");
 _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
 /* The stub writes e820_count and the entries at fixed offsets. */
+_Static_assert(__builtin_offsetof(struct boot_info, ram_size) == 16, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820_count) == 40, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820) == 560, "stub offset");
 

@@ -191,14 +191,18 @@ expect "dump-pt: printed on a crash exit too (triple fault)" 123 "dump-pt: pagin
 	--dump-pt "$(guest triple_fault)"
 kernel=${KERNEL:-$(dirname "$0")/../../build/kernel.img}
 if [ -f "$kernel" ]; then
-	expect "dump-pt: the kernel's identity map of the first GiB in 2M pages" 0 \
-		"^vmm:   0x0000000000000000-0x0000000040000000 -> 0x000000000000 +1 GiB +512 x 2M W - - PS$" \
+	# The stub identity-maps the RAM the VMM reports (64 MiB by default).
+	expect "dump-pt: the kernel's identity map of its 64 MiB of RAM in 2M pages" 0 \
+		"^vmm:   0x0000000000000000-0x0000000004000000 -> 0x000000000000 +64 MiB +32 x 2M W - - PS$" \
 		--dump-pt -c 'test=boot*' "$kernel"
-	grep -Eq "^vmm: dump-pt: 1 runs, 0 4K \+ 512 2M \+ 0 1G leaves, 3 tables$" "$tmp/err" &&
-		ok "dump-pt: ... one run, 512 2M leaves, 3 tables (PML4, PDPT, PD)" ||
-		not_ok "dump-pt: ... one run, 512 2M leaves, 3 tables (PML4, PDPT, PD)" "summary differs"
+	grep -Eq "^vmm: dump-pt: 1 runs, 0 4K \+ 32 2M \+ 0 1G leaves, 3 tables$" "$tmp/err" &&
+		ok "dump-pt: ... one run, 32 2M leaves, 3 tables (PML4, PDPT, PD)" ||
+		not_ok "dump-pt: ... one run, 32 2M leaves, 3 tables (PML4, PDPT, PD)" "summary differs"
+	expect "dump-pt: with -m 1G the map covers the first GiB" 0 \
+		"^vmm:   0x0000000000000000-0x0000000040000000 -> 0x000000000000 +1 GiB +512 x 2M W - - PS$" \
+		--dump-pt -m 1G -c 'test=boot*' "$kernel"
 else
-	skip "dump-pt: the kernel's identity map of the first GiB in 2M pages" "no kernel image at $kernel"
+	skip "dump-pt: the kernel's identity map of its RAM in 2M pages" "no kernel image at $kernel"
 fi
 
 # --- signals -----------------------------------------------------------------
