@@ -80,15 +80,20 @@ TEST(views_emul, "a 2 MiB range: first, middle and last words come from the targ
 	pmm_free_contig(&kernel_pmm, s.a, 512);
 }
 
+/* GPAs for argument checks, inside RAM even with -m 2M (RAM from 1 MiB):
+ * view 1 is never made live here, so what they hold does not matter. */
+#define G 0x100000ull
+#define P 0x180000ull
+
 TEST(views_emul, "view_map() with perms other than R|W|X: -ENOSYS")
 {
 	NEED_EMULATED();
 	views_reset();
 	EXPECT_EQ(view_create(), 1);
-	EXPECT_EQ(view_map(1, 0x200000, 0x300000, 4096, VIEW_R), -HC_ENOSYS);
-	EXPECT_EQ(view_map(1, 0x200000, 0x300000, 4096, VIEW_R | VIEW_W), -HC_ENOSYS);
-	EXPECT_EQ(view_map(1, 0x200000, 0x300000, 4096, VIEW_X), -HC_ENOSYS);
-	EXPECT_EQ(view_map(1, 0x200000, 0x300000, 4096, 0), -HC_ENOSYS);
+	EXPECT_EQ(view_map(1, G, P, 4096, VIEW_R), -HC_ENOSYS);
+	EXPECT_EQ(view_map(1, G, P, 4096, VIEW_R | VIEW_W), -HC_ENOSYS);
+	EXPECT_EQ(view_map(1, G, P, 4096, VIEW_X), -HC_ENOSYS);
+	EXPECT_EQ(view_map(1, G, P, 4096, 0), -HC_ENOSYS);
 	views_reset();
 }
 
@@ -98,13 +103,13 @@ TEST(views_emul, "overlapping ranges: -EINVAL; outside RAM: -EFAULT; view 0: -EI
 	uint64_t ram = boot_info->ram_size;
 	views_reset();
 	EXPECT_EQ(view_create(), 1);
-	EXPECT_EQ(view_map(1, 0x200000, 0x300000, 0x4000, RWX), 0);
-	EXPECT_EQ(view_map(1, 0x203000, 0x300000, 0x2000, RWX), -HC_EINVAL);
-	EXPECT_EQ(view_map(1, 0x1ff000, 0x300000, 0x2000, RWX), -HC_EINVAL);
-	EXPECT_EQ(view_map(1, 0x204000, 0x300000, 0x1000, RWX), 0);   /* touching: fine */
-	EXPECT_EQ(view_map(1, ram - 0x1000, 0x300000, 0x2000, RWX), -HC_EFAULT);
-	EXPECT_EQ(view_map(1, 0x400000, ram, 0x1000, RWX), -HC_EFAULT);
-	EXPECT_EQ(view_map(0, 0x400000, 0x300000, 0x1000, RWX), -HC_EINVAL);
+	EXPECT_EQ(view_map(1, G, P, 0x4000, RWX), 0);
+	EXPECT_EQ(view_map(1, G + 0x3000, P, 0x2000, RWX), -HC_EINVAL);
+	EXPECT_EQ(view_map(1, G - 0x1000, P, 0x2000, RWX), -HC_EINVAL);
+	EXPECT_EQ(view_map(1, G + 0x4000, P, 0x1000, RWX), 0);   /* touching: fine */
+	EXPECT_EQ(view_map(1, ram - 0x1000, P, 0x2000, RWX), -HC_EFAULT);
+	EXPECT_EQ(view_map(1, G + 0x10000, ram, 0x1000, RWX), -HC_EFAULT);
+	EXPECT_EQ(view_map(0, G + 0x10000, P, 0x1000, RWX), -HC_EINVAL);
 	views_reset();
 }
 
