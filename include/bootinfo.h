@@ -23,6 +23,8 @@
 					       or under our VMM the RAM within it */
 #define BOOT_IDMAP_BYTES (1ull << 30)
 #define BOOT_STACK_TOP   0x7c00u     /* stub stack grows down from the image */
+#define BOOT_EBDA_GPA    0x9fc00u    /* base memory ends here (EBDA above): image
+					       and BSS must end below it */
 
 #define BOOT_CMDLINE_MAX 512
 #define BOOT_E820_MAX    64

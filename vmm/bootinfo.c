@@ -8,7 +8,6 @@
 #include "hypercall.h"
 #include "vmm.h"
 
-#define EBDA_START      0x9fc00u  /* the usual top of base memory: EBDA above */
 #define HIGH_START      0x100000u /* RAM resumes above the BIOS area at 1 MiB */
 #define E820_ATTR_VALID 1u        /* ACPI 3.0: bit 0 set = use this entry */
 
@@ -29,8 +28,8 @@ void bootinfo_fill(struct vm *vm, const struct options *o)
 		.e820_count = 3,
 		.cmdline_len = (uint32_t)strlen(o->cmdline),
 		.e820 = {
-			{ 0, EBDA_START, E820_RAM, E820_ATTR_VALID },
-			{ EBDA_START, HIGH_START - EBDA_START, E820_RESERVED, E820_ATTR_VALID },
+			{ 0, BOOT_EBDA_GPA, E820_RAM, E820_ATTR_VALID },
+			{ BOOT_EBDA_GPA, HIGH_START - BOOT_EBDA_GPA, E820_RESERVED, E820_ATTR_VALID },
 			{ HIGH_START, vm->mem.size - HIGH_START, E820_RAM, E820_ATTR_VALID },
 		},
 	};

@@ -63,8 +63,9 @@ static int post(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *
 static int exit_port(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *data)
 {
 	if (!out || size != 4) {
-		vmm_log("exit port 0x%x takes a 32-bit out, got %s of size %u at RIP 0x%llx",
-			port, out ? "out" : "in", size, (unsigned long long)vcpu_rip(vm));
+		vmm_log("exit port 0x%x takes a 32-bit out, got %s of size %u at RIP 0x%llx "
+			"(stage %s)", port, out ? "out" : "in", size, (unsigned long long)vcpu_rip(vm),
+			stage_describe());
 		return EXIT_GUEST_CRASH;
 	}
 	uint32_t status;

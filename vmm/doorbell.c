@@ -22,8 +22,8 @@ static int doorbell(struct vm *vm, uint16_t port, bool out, unsigned size, uint8
 
 	if (!out || size != 4) {
 		vmm_log("hypercall doorbell 0x%x takes a 32-bit out of a block's GPA, got %s of "
-			"size %u at RIP 0x%llx", port, out ? "out" : "in", size,
-			(unsigned long long)vcpu_rip(vm));
+			"size %u at RIP 0x%llx (stage %s)", port, out ? "out" : "in", size,
+			(unsigned long long)vcpu_rip(vm), stage_describe());
 		return EXIT_GUEST_CRASH;
 	}
 	memcpy(&gpa, data, 4);
@@ -37,8 +37,9 @@ static int doorbell(struct vm *vm, uint16_t port, bool out, unsigned size, uint8
 	}
 	if (gpa & 7) {
 		if (!misaligned_logged)
-			vmm_log("bad hypercall block at GPA 0x%x (misaligned) at RIP 0x%llx: "
-				"ret = -EINVAL (logged once)", gpa, (unsigned long long)vcpu_rip(vm));
+			vmm_log("bad hypercall block at GPA 0x%x (misaligned) at RIP 0x%llx "
+				"(stage %s): ret = -EINVAL (logged once)", gpa,
+				(unsigned long long)vcpu_rip(vm), stage_describe());
 		misaligned_logged = true;
 		int64_t einval = -HC_EINVAL;
 		memcpy(blk + offsetof(struct hc, ret), &einval, sizeof einval);
@@ -57,18 +58,22 @@ static int doorbell(struct vm *vm, uint16_t port, bool out, unsigned size, uint8
 
 	if (o.action == HC_STOP_EXIT)
 		return guest_exit_status(vm, o.status);
+	/* The guest's text goes first, as it names the place; RIP and stage
+	 * still say where the call came from (file and line may be wrong). */
 	if (o.action == HC_STOP_ABORT) {
-		vmm_log("guest abort at %s", o.text);
+		vmm_log("guest abort at %s (RIP 0x%llx, stage %s)", o.text,
+			(unsigned long long)vcpu_rip(vm), stage_describe());
 		dump_regs(vm);
 		return EXIT_GUEST_CRASH;
 	}
 	if (o.action == HC_STOP_HOST) {
-		vmm_log("hypercall %s at RIP 0x%llx failed in the VMM: %s", hc_name(h.nr),
-			(unsigned long long)vcpu_rip(vm), o.text);
+		vmm_log("hypercall %s at RIP 0x%llx (stage %s) failed in the VMM: %s", hc_name(h.nr),
+			(unsigned long long)vcpu_rip(vm), stage_describe(), o.text);
 		return EXIT_VMM_FAILED;
 	}
 	if (o.action == HC_STOP_ASSERT) {
-		vmm_log("guest assertion failed at %s", o.text);
+		vmm_log("guest assertion failed at %s (RIP 0x%llx, stage %s)", o.text,
+			(unsigned long long)vcpu_rip(vm), stage_describe());
 		return 1;
 	}
 	return RUN_CONTINUE;

@@ -2,7 +2,9 @@
  * --dump-pt: the guest's own page tables at the end of the run, walked
  * from its CR3 like the CPU would (4-level, 4 KiB, 2 MiB and 1 GiB leaves)
  * and printed one line per run of leaves that continue each other: next VA,
- * next PA, same page size, same effective flags. Like Linux's
+ * next PA, same page size, same effective flags. A run's VA range is
+ * printed with its inclusive end, so a leaf at the top of the address
+ * space ends at 0xffffffffffffffff rather than wrapping to 0. Like Linux's
  * arch/x86/mm/dump_pagetables.c and kvmtool's page-table dump, but of a
  * guest, read only through guest_ptr(): a table outside RAM is named, not
  * followed. The effective flags are those of the walk: W and U only if
@@ -68,7 +70,7 @@ static void flush(struct walk *w)
 		return;
 	human(r->len, size, sizeof size);
 	w->out("  0x%016llx-0x%016llx -> 0x%012llx %9s %6llu x %s%s%s%s%s",
-		(unsigned long long)r->va, (unsigned long long)(r->va + r->len),
+		(unsigned long long)r->va, (unsigned long long)(r->va + r->len - 1),
 		(unsigned long long)r->pa, size, (unsigned long long)r->leaves,
 		size_name(r->page), r->flags & PTE_W ? " W" : " -", r->flags & PTE_U ? " U" : " -",
 		r->flags & PTE_NX ? " NX" : " -", r->flags & PTE_PS ? " PS" : "");
@@ -101,7 +103,6 @@ static void walk_table(struct walk *w, uint64_t tpa, int level, uint64_t base, u
 		w->cut = true;
 		return;
 	}
-	w->tables++;
 	const uint64_t *t = guest_ptr(w->mem, tpa, 4096);
 	if (!t) {
 		flush(w);
@@ -111,6 +112,7 @@ static void walk_table(struct walk *w, uint64_t tpa, int level, uint64_t base, u
 				(unsigned long long)tpa);
 		return;
 	}
+	w->tables++; /* "N tables" counts the tables read, not those outside RAM */
 	int shift = 12 + 9 * (level - 1);
 	for (unsigned i = 0; i < 512 && !w->cut; i++) {
 		uint64_t e = t[i], va = canonical(base + ((uint64_t)i << shift));

@@ -13,7 +13,8 @@
 typedef void (*pt_print_fn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct pt_dump_totals {
-	uint64_t runs, leaves_4k, leaves_2m, leaves_1g, tables, bad;
+	uint64_t runs, leaves_4k, leaves_2m, leaves_1g;
+	uint64_t tables, bad;     /* tables read; tables outside RAM, not read */
 	bool cut;                 /* stopped at the table limit */
 };
 

@@ -56,7 +56,8 @@ static const char *internal_suberror(uint32_t e)
 /* All decoding of KVM_EXIT_INTERNAL_ERROR lives here: an emulation failure
  * carries the instruction bytes KVM could not run (kvm_pvm runs CPL0 code
  * in its emulator, which lacks SSE, x87, int3...). VMFUNC among them is
- * ours to emulate (vmfunc.c); the rest end the run. */
+ * ours to emulate (vmfunc.c) when bare; the rest end the run, a prefixed
+ * VMFUNC named as such. */
 int exit_internal_error(struct vm *vm)
 {
 	const struct kvm_run *r = vm->run;
@@ -74,8 +75,10 @@ int exit_internal_error(struct vm *vm)
 		for (unsigned i = 0; i < n; i++)
 			snprintf(bytes + 3 * i, 4, " %02x", r->emulation_failure.insn_bytes[i]);
 	}
-	vmm_log("KVM internal error %u (%s) at RIP 0x%llx (stage %s)%s%s", sub,
+	vmm_log("KVM internal error %u (%s) at RIP 0x%llx (stage %s)%s%s%s", sub,
 		internal_suberror(sub), (unsigned long long)vcpu_rip(vm), stage_describe(),
+		is_prefixed_vmfunc(r) ? ": a VMFUNC with prefixes, which the VMFUNC emulation "
+					"does not take (bare 0f 01 d4 only)" : "",
 		bytes[0] ? "; instruction bytes:" : "", bytes);
 	dump_regs(vm);
 	return EXIT_GUEST_CRASH;

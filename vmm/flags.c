@@ -46,9 +46,11 @@ static const char usage[] =
 "  123     the guest crashed: triple fault, unhandled exception, KVM internal\n"
 "          error, unknown port or MMIO access, HLT with nothing to wake it,\n"
 "          or a guest-reported status of 123 or more\n"
-"  124     --timeout expired\n"
+"  124     --timeout expired (while the guest ran, or while the image was\n"
+"          still being opened or read)\n"
 "  125     the VMM failed: bad flags or image, no KVM, an ioctl failed,\n"
-"          or SIGINT/SIGTERM/SIGHUP stopped it\n";
+"          or a signal stopped it (SIGINT, SIGTERM, SIGHUP, SIGQUIT,\n"
+"          SIGUSR1, SIGUSR2, or a SIGALRM not from --timeout)\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) bad(const char *fmt, ...)
 {

@@ -1,6 +1,9 @@
 /*
  * The image loader: a raw disk image whose first sector is a boot sector,
  * copied whole to BOOT_LOAD_GPA as if a BIOS had read every sector of it.
+ * It must end below BOOT_EBDA_GPA, where the memory map we report stops
+ * calling base memory RAM: a BIOS loader cannot put it above either, so
+ * both worlds accept the same images.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,16 +14,18 @@
 
 #include "vmm.h"
 
-/* Conventional memory ends at 0xA0000 (VGA): a BIOS loader cannot put the
- * image above it either, so both worlds accept the same images. */
-#define CONVENTIONAL_END 0xa0000u
-
-/* Read up to len bytes; returns bytes read or -1. */
+/* Up to len bytes; returns bytes read, or -1 with errno. EINTR: a stop
+ * (--timeout, SIGINT...) came, typically while a pipe or FIFO had nothing
+ * to give; checked before each read too, as the signal may come between. */
 static ssize_t read_full(int fd, uint8_t *p, size_t len)
 {
 	size_t got = 0;
 
 	while (got < len) {
+		if (stop_signal()) {
+			errno = EINTR;
+			return -1;
+		}
 		ssize_t n = read(fd, p + got, len - got);
 		if (n == 0)
 			break;
@@ -33,17 +38,43 @@ static ssize_t read_full(int fd, uint8_t *p, size_t len)
 	return (ssize_t)got;
 }
 
+/* Opening a FIFO blocks until a writer comes: only a stop ends the wait
+ * (-1 with errno EINTR, as read_full). */
+static int open_image(const char *path)
+{
+	for (;;) {
+		if (stop_signal()) {
+			errno = EINTR;
+			return -1;
+		}
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EINTR)
+			return fd;
+	}
+}
+
+/* A failed open or read ("open", "read"): a stop that cut the wait short
+ * is no fault of the file's, and ends the run with the stop's status. */
+static void io_failed(const char *path, const char *what, int err)
+{
+	if (err == EINTR && stop_signal())
+		vmm_log("image '%s': %s while waiting to %s it: the guest never ran", path,
+			stop_describe(), what);
+	else
+		vmm_log("image '%s': cannot %s: %s", path, what, strerror(err));
+}
+
 int load_image(const struct guest_mem *m, const char *path)
 {
-	uint64_t end = m->size < CONVENTIONAL_END ? m->size : CONVENTIONAL_END;
+	uint64_t end = m->size < BOOT_EBDA_GPA ? m->size : BOOT_EBDA_GPA;
 	size_t max = (size_t)(end - BOOT_LOAD_GPA);
 	uint8_t *dst = guest_ptr(m, BOOT_LOAD_GPA, max);
 	uint8_t extra;
 	struct stat st;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_image(path);
 	if (fd < 0) {
-		vmm_log("image '%s': cannot open: %s", path, strerror(errno));
+		io_failed(path, "open", errno);
 		return -1;
 	}
 	/* Read one byte past the limit rather than trust st_size, so pipes
@@ -55,7 +86,7 @@ int load_image(const struct guest_mem *m, const char *path)
 	close(fd);
 
 	if (n < 0 || more < 0) {
-		vmm_log("image '%s': cannot read: %s", path, strerror(err));
+		io_failed(path, "read", err);
 		return -1;
 	}
 	if (more > 0) {

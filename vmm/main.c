@@ -2,7 +2,35 @@
  * vmm: boot a raw disk image in a single-vCPU KVM guest, like a PC BIOS
  * would, and exit with the guest's status. See `vmm --help`.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "vmm.h"
+
+/* Started with stdin, stdout or stderr closed, the next open() takes that
+ * number: guest RAM's memfd as fd 1 would receive the guest's console
+ * output (its own page tables overwritten), or as fd 2 our messages. Hold
+ * each closed one with /dev/null instead. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) { /* cannot happen: lower fds are open */
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+/* A setup step failed: because a stop (timeout, signal) cut it short, or
+ * on its own. */
+static int setup_failed(void)
+{
+	return stop_signal() ? stop_status() : EXIT_VMM_FAILED;
+}
 
 int main(int argc, char **argv)
 {
@@ -11,27 +39,30 @@ int main(int argc, char **argv)
 	struct options opt;
 	static struct vm vm;
 
+	std_fds_open();
 	stop_signals_install();
 	flags_parse(argc, argv, &opt);
 	vmm_tracing = opt.trace;
 
 	/* The image is checked before KVM is touched, so a bad image is
-	 * reported the same way on a host without /dev/kvm. */
-	if (mem_create(&vm.mem, opt.ram_size) < 0 ||
+	 * reported the same way on a host without /dev/kvm. The watchdog
+	 * runs before it is read: a FIFO image may never deliver. */
+	if ((opt.timeout > 0 && watchdog_start(opt.timeout) < 0) ||
+	    mem_create(&vm.mem, opt.ram_size) < 0 ||
 	    load_image(&vm.mem, opt.image) < 0 ||
 	    kvm_setup(&vm) < 0 ||
 	    vcpu_create(&vm, start_ns) < 0 ||
 	    views_setup(&vm, &opt) < 0)
-		return EXIT_VMM_FAILED;
+		return setup_failed();
 	bootinfo_fill(&vm, &opt);
 	if (vcpu_reset_bios(&vm) < 0)
-		return EXIT_VMM_FAILED;
+		return setup_failed();
 
 	serial_register();
 	devices_register();
 	doorbell_register();
 
-	int status = run_guest(&vm, &opt);
+	int status = run_guest(&vm);
 	console_flush();
 	if (opt.dump_pt)
 		dump_page_tables(&vm);

@@ -3,7 +3,6 @@
  * handler returns a status or a stop signal (watchdog, SIGINT...) arrives.
  */
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -47,31 +46,22 @@ static int dispatch(struct vm *vm)
 }
 
 /* The guest was stopped from outside: say where it was. */
-static int stopped(const struct vm *vm, const struct options *o)
+static int stopped(const struct vm *vm)
 {
-	int sig = stop_signal();
-	unsigned long long rip = (unsigned long long)vcpu_rip(vm);
-
-	if (sig == SIGALRM) {
-		vmm_log("timeout after %g s at RIP 0x%llx (stage %s)", o->timeout, rip,
-			stage_describe());
-		return EXIT_TIMEOUT;
-	}
-	vmm_log("stopped by %s at RIP 0x%llx (stage %s)",
-		sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", rip,
-		stage_describe());
-	return EXIT_VMM_FAILED;
+	vmm_log("%s at RIP 0x%llx (stage %s)", stop_describe(),
+		(unsigned long long)vcpu_rip(vm), stage_describe());
+	return stop_status();
 }
 
-int run_guest(struct vm *vm, const struct options *o)
+/* The watchdog is already running (main.c starts it before the image is
+ * loaded). */
+int run_guest(struct vm *vm)
 {
-	if (o->timeout > 0 && watchdog_start(o->timeout) < 0)
-		return EXIT_VMM_FAILED;
 	for (;;) {
 		/* immediate_exit already makes KVM_RUN return at once when a
 		 * stop signal came between runs; this saves the entry. */
 		if (stop_signal())
-			return stopped(vm, o);
+			return stopped(vm);
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vmm_trace("KVM_RUN interrupted (%s)", strerror(errno));

@@ -16,14 +16,52 @@
 
 #define VEC_UD 6
 
+static const uint8_t vmfunc_op[3] = { 0x0f, 0x01, 0xd4 };
+
+/* The bytes of the instruction KVM could not emulate; 0 if it gave none. */
+static unsigned failed_insn(const struct kvm_run *r, const uint8_t **bytes)
+{
+	unsigned n = r->emulation_failure.insn_size;
+
+	if (r->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+	    !(r->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
+		return 0;
+	*bytes = r->emulation_failure.insn_bytes;
+	return n < sizeof r->emulation_failure.insn_bytes ? n
+							 : sizeof r->emulation_failure.insn_bytes;
+}
+
 bool is_vmfunc(const struct kvm_run *r)
 {
-	static const uint8_t vmfunc[3] = { 0x0f, 0x01, 0xd4 };
+	const uint8_t *b;
+	unsigned n = failed_insn(r, &b);
 
-	return r->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-	       (r->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
-	       r->emulation_failure.insn_size >= 3 &&
-	       !memcmp(r->emulation_failure.insn_bytes, vmfunc, 3);
+	return n >= 3 && !memcmp(b, vmfunc_op, 3);
+}
+
+/* Legacy prefixes (segment, 66, 67, f0, f2, f3), then at most one REX. */
+static unsigned prefix_len(const uint8_t *b, unsigned n)
+{
+	static const uint8_t legacy[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67,
+					  0xf0, 0xf2, 0xf3 };
+	unsigned i = 0;
+
+	while (i < n && memchr(legacy, b[i], sizeof legacy))
+		i++;
+	if (i < n && (b[i] & 0xf0) == 0x40)
+		i++;
+	return i;
+}
+
+/* VMFUNC behind prefixes: the emulation takes the bare 0f 01 d4 only
+ * (what prefixes would mean to VMFUNC is not defined), so this one ends
+ * the run as the internal error it is; exits.c says why. */
+bool is_prefixed_vmfunc(const struct kvm_run *r)
+{
+	const uint8_t *b;
+	unsigned n = failed_insn(r, &b), p = n ? prefix_len(b, n) : 0;
+
+	return p && n >= p + 3 && !memcmp(b + p, vmfunc_op, 3);
 }
 
 /* An injected, not pending, exception: kvm_pvm drops pending ones here
@@ -68,15 +106,17 @@ int exit_vmfunc(struct vm *vm)
 
 	vm->vmfunc_exits++;
 	if (get_regs(vm, &r) < 0) {
-		vmm_log("VMFUNC: KVM_GET_REGS: %s", strerror(errno));
+		vmm_log("VMFUNC at RIP 0x%llx (stage %s): KVM_GET_REGS: %s",
+			(unsigned long long)vcpu_rip(vm), stage_describe(), strerror(errno));
 		return EXIT_VMM_FAILED;
 	}
 	uint32_t leaf = (uint32_t)r.rax, index = (uint32_t)r.rcx;
 	unsigned from = vm->views.live;
 	int64_t rc = views_vmfunc(&vm->views, leaf, index);
 	if (rc == VIEWS_EHOST) {
-		vmm_log("VMFUNC(%u, %u) at RIP 0x%llx: switching view %u -> %u failed: %s", leaf,
-			index, (unsigned long long)r.rip, from, index, vm->views.err);
+		vmm_log("VMFUNC(%u, %u) at RIP 0x%llx (stage %s): switching view %u -> %u "
+			"failed: %s", leaf, index, (unsigned long long)r.rip, stage_describe(), from,
+			index, vm->views.err);
 		return EXIT_VMM_FAILED;
 	}
 	if (rc < 0) {
@@ -84,8 +124,9 @@ int exit_vmfunc(struct vm *vm)
 			  (unsigned long long)r.rip, leaf ? "leaf is not 0 (EPTP switching)"
 							  : "no such view");
 		if (inject_ud(vm) < 0) {
-			vmm_log("VMFUNC at RIP 0x%llx: cannot inject #UD: %s",
-				(unsigned long long)r.rip, strerror(errno));
+			vmm_log("VMFUNC(%u, %u) at RIP 0x%llx (stage %s): cannot inject #UD: %s",
+				leaf, index, (unsigned long long)r.rip, stage_describe(),
+				strerror(errno));
 			return EXIT_VMM_FAILED;
 		}
 		vm->vmfunc_ud++;
@@ -95,7 +136,9 @@ int exit_vmfunc(struct vm *vm)
 		  from, index);
 	r.rip += 3;
 	if (set_regs(vm, &r) < 0) {
-		vmm_log("VMFUNC: KVM_SET_REGS: %s", strerror(errno));
+		vmm_log("VMFUNC(0, %u) at RIP 0x%llx (stage %s): view %u -> %u switched, but "
+			"KVM_SET_REGS failed: %s", index, (unsigned long long)r.rip - 3,
+			stage_describe(), from, index, strerror(errno));
 		return EXIT_VMM_FAILED;
 	}
 	return RUN_CONTINUE;

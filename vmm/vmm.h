@@ -83,7 +83,9 @@ void bootinfo_fill(struct vm *vm, const struct options *o);
 void stop_signals_install(void);
 void stop_attach(struct kvm_run *run);
 int watchdog_start(double seconds);
-int stop_signal(void); /* signal that asked to stop, 0 if none */
+int stop_signal(void);           /* signal that asked to stop, 0 if none */
+int stop_status(void);           /* after a stop: 124 (timeout) or 125 (signal) */
+const char *stop_describe(void); /* after a stop: "timeout after 1 s", "stopped by SIGINT" */
 
 /* io.c: port devices register a range and a handler. */
 typedef int (*port_fn)(struct vm *vm, uint16_t port, bool out, unsigned size,
@@ -100,7 +102,7 @@ uint64_t stage_c_entry_ns(void);
 int guest_exit_status(const struct vm *vm, uint64_t status);
 
 /* run.c, exits.c */
-int run_guest(struct vm *vm, const struct options *o);
+int run_guest(struct vm *vm);
 int exit_mmio(struct vm *vm);
 int exit_hlt(struct vm *vm);
 int exit_shutdown(struct vm *vm);
@@ -114,6 +116,7 @@ void dump_page_tables(const struct vm *vm);
 
 /* vmfunc.c: VMFUNC caught as a KVM emulation failure; views set-up. */
 bool is_vmfunc(const struct kvm_run *run);
+bool is_prefixed_vmfunc(const struct kvm_run *run);
 int exit_vmfunc(struct vm *vm);
 int views_setup(struct vm *vm, const struct options *o);
 

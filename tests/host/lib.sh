@@ -16,12 +16,12 @@ not_ok() {
 }
 
 # vmm ARGS...: run the VMM; sets $status and $elapsed (seconds), leaves
-# its output in $tmp/out and $tmp/err. The outer timeout only keeps a
-# broken VMM from hanging the suite.
+# its output in $tmp/out (or $VMM_STDOUT if set: a FIFO, /dev/full...) and
+# $tmp/err. The outer timeout only keeps a broken VMM from hanging the suite.
 vmm() {
 	local t0 t1
 	t0=$(date +%s.%N)
-	timeout -k 2 30 "$VMM" "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout -k 2 30 "$VMM" "$@" >"${VMM_STDOUT:-$tmp/out}" 2>"$tmp/err"
 	status=$?
 	t1=$(date +%s.%N)
 	elapsed=$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")
@@ -34,6 +34,13 @@ expect() {
 	local desc=$1 want=$2 re=$3
 	shift 3
 	vmm "$@"
+	check "$desc" "$want" "$re"
+}
+
+# check DESC STATUS STDERR_REGEX: expect's verdict on a run made otherwise
+# ($status and $tmp/err already set).
+check() {
+	local desc=$1 want=$2 re=$3
 	if [ "$status" != "$want" ]; then
 		not_ok "$desc" "exit status $status, expected $want"
 	elif [ -z "$re" ] && [ -s "$tmp/err" ]; then

@@ -12,7 +12,8 @@ GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
 
 guest() { echo "$GUESTS/$1.img"; }
 
-for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall vmfunc; do
+for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall \
+	vmfunc vmfunc_prefix flood bad_size; do
 	if [ ! -f "$(guest $g)" ]; then
 		echo "# missing guest image $(guest $g): build tests/guests/$g.asm with nasm first"
 		echo "Bail out! guest images missing"
@@ -27,18 +28,31 @@ mkdir "$bad"
 head -c 300 /dev/zero >"$bad/short.img"
 head -c 512 /dev/zero >"$bad/nosig.img"
 { head -c 510 /dev/zero; printf '\x55\xaa'; head -c $((700 * 1024 - 512)) /dev/zero; } >"$bad/big.img"
-# The largest image that fits below 0xA0000, and one byte more.
-{ cat "$(guest com1)"; head -c $((0xa0000 - 0x7c00 - 512)) /dev/zero; } >"$bad/max.img"
+# The largest image that fits below the EBDA (0x9fc00, where the memory map
+# the VMM reports stops calling base memory RAM), and one byte more.
+{ cat "$(guest com1)"; head -c $((0x9fc00 - 0x7c00 - 512)) /dev/zero; } >"$bad/max.img"
 { cat "$bad/max.img"; printf x; } >"$bad/max1.img"
 
 expect "image: nonexistent file is refused" 125 "image '$bad/none.img': cannot open: No such file" "$bad/none.img"
 expect "image: empty file is refused" 125 "image '.*empty.img': empty file" "$bad/empty.img"
 expect "image: 300-byte file is refused" 125 "image '.*short.img': 300 bytes, shorter than one 512-byte boot sector" "$bad/short.img"
 expect "image: 512 bytes without 0x55 0xAA are refused" 125 "image '.*nosig.img': no boot signature" "$bad/nosig.img"
-expect "image: 700 KiB does not fit below 0xA0000" 125 "image '.*big.img': too large \(716800 bytes\)" "$bad/big.img"
-expect "image: one byte over the conventional-memory limit is refused" 125 "image '.*max1.img': too large \(623617 bytes\)" "$bad/max1.img"
-expect "image: exactly up to 0xA0000 boots" 0 "" "$bad/max.img"
+expect "image: 700 KiB does not fit below 0x9fc00" 125 "image '.*big.img': too large \(716800 bytes\)" "$bad/big.img"
+expect "image: one byte over the EBDA limit is refused, naming it" 125 \
+	"image '.*max1.img': too large \(622593 bytes\): it must fit between 0x7c00 and 0x9fc00, at most 622592 bytes" \
+	"$bad/max1.img"
+expect "image: exactly up to 0x9fc00 boots" 0 "" "$bad/max.img"
 expect "image: a directory is refused" 125 "image '$bad': cannot read: Is a directory" "$bad"
+expect "image: a pipe (/dev/stdin) still works" 0 "" /dev/stdin < <(cat "$(guest com1)")
+
+# A FIFO image: a wait for a writer, or for bytes, is bounded by --timeout.
+mkfifo "$tmp/fifo.img"
+expect "image: a FIFO with no writer ends with --timeout: 124, saying so" 124 \
+	"image '.*fifo.img': timeout after 1 s while waiting to open it: the guest never ran" \
+	--timeout 1 "$tmp/fifo.img"
+expect "image: a FIFO whose writer sends nothing ends with --timeout: 124" 124 \
+	"image '.*fifo.img': timeout after 1 s while waiting to read it" \
+	--timeout 1 "$tmp/fifo.img" 4<>"$tmp/fifo.img"
 
 # --- flags -----------------------------------------------------------------
 img=$(guest com1)
@@ -90,6 +104,12 @@ expect "status: guest exit 7 -> 7" 7 "" -c 7 "$img"
 expect "status: guest exit 122 -> 122" 122 "" -c 122 "$img"
 expect "status: guest exit 200 -> 123" 123 "guest reported crash status 200 at RIP 0x" -c 200 "$img"
 expect "status: guest exit 4294967295 -> 123" 123 "guest reported crash status 4294967295" -c 4294967295 "$img"
+expect "status: a byte-wide out to the exit port -> 123 naming port, RIP and stage" 123 \
+	"exit port 0x501 takes a 32-bit out, got out of size 1 at RIP 0x7c[0-9a-f]+ \(stage 0x10 real mode\)$" \
+	-c e "$(guest bad_size)"
+expect "status: a byte-wide out to the doorbell -> 123 naming port, RIP and stage" 123 \
+	"hypercall doorbell 0x500 takes a 32-bit out of a block's GPA, got out of size 1 at RIP 0x7c[0-9a-f]+ \(stage 0x10 real mode\)$" \
+	-c d "$(guest bad_size)"
 
 # --- adversarial guests ----------------------------------------------------
 expect "crash: triple fault -> 123 with registers" 123 \
@@ -131,6 +151,56 @@ expect_stdout "console: COM1 bytes reach stdout, divisor bytes do not" "hello fr
 expect "console: rep outsb, then rep insb of LSR (count > 1) reads 0x60 each" 0 "" "$(guest rep_outsb)"
 expect_stdout "console: rep outsb bytes arrive in order" "0123456789abcdefghijklmnopqrstuvwxyz-rep-outsb"
 
+# Started with stdout closed, the VMM must not let guest RAM take fd 1
+# (flood.asm exits 3 if its own console output landed in its RAM).
+vmm_closed_stdout() { timeout -k 2 30 "$VMM" "$@" >&- 2>"$tmp/err"; status=$?; }
+vmm_closed_stdout "$(guest flood)"
+check "console: with stdout closed the output goes nowhere, not into guest RAM" 0 ""
+
+# A stdout that fails: said once; the guest goes on and its status stands.
+VMM_STDOUT=/dev/full expect "console: a failing stdout (/dev/full) is reported, the guest goes on" 0 \
+	"guest console: write to stdout failed: No space left on device: 6 bytes and all later output dropped \(stage 0x10 real mode\)" \
+	"$(guest flood)"
+[ "$(grep -c "guest console" "$tmp/err")" = 1 ] &&
+	ok "console: ... once, not at each later write" ||
+	not_ok "console: ... once, not at each later write" "$(grep -c "guest console" "$tmp/err") lines"
+
+# A stdout nobody reads: a FIFO this shell holds open and never drains. The
+# VMM blocks in write(); --timeout must still end the run, with 124.
+mkfifo "$tmp/stalled"
+exec 5<>"$tmp/stalled"
+for mode in h c; do
+	what=$([ $mode = h ] && echo "CONSOLE_WRITE" || echo "COM1 rep outsb")
+	VMM_STDOUT=$tmp/stalled expect "console: $what into a stdout nobody reads: --timeout still ends it, 124" \
+		124 "timeout after 1 s at RIP 0x7c[0-9a-f]+ \(stage 0x10 real mode\)" --timeout 1 -c $mode "$(guest flood)"
+	grep -Eq "guest console: stdout still full when the run stopped \(timeout after 1 s\): [0-9]+ bytes and all later output dropped" "$tmp/err" &&
+		ok "console: ... and the lost output is said ($what)" ||
+		not_ok "console: ... and the lost output is said ($what)" "no console message"
+done
+
+# A non-blocking stdout and a slow reader: EAGAIN means wait, not drop.
+if command -v python3 >/dev/null; then
+	python3 "$(dirname "$0")/nonblock_stdout.py" "$VMM" "$(guest flood)" "$tmp/err" >"$tmp/out"
+	read -r status got whole <"$tmp/out"
+	want=$((6 + 256 * 1024 + 4))
+	if [ "$status" = 0 ] && [ "$got" = "$want" ] && [ "$whole" = True ] && [ ! -s "$tmp/err" ]; then
+		ok "console: a non-blocking stdout with a slow reader loses nothing"
+	else
+		not_ok "console: a non-blocking stdout with a slow reader loses nothing" \
+			"exit status $status, $got bytes of $want"
+	fi
+else
+	skip "console: a non-blocking stdout with a slow reader loses nothing" "no python3"
+fi
+
+# ulimit -f: SIGXFSZ must not kill the VMM; the call that failed is named.
+printf '#!/usr/bin/env bash\nulimit -f "$1" && shift && exec "%s" "$@"\n' "$VMM" >"$tmp/fsize-vmm"
+chmod +x "$tmp/fsize-vmm"
+VMM=$tmp/fsize-vmm expect "limits: RAM over ulimit -f is reported (EFBIG), not death by SIGXFSZ" 125 \
+	"cannot size guest RAM to 67108864 bytes: ftruncate: File too large" 1000 "$(guest spin)"
+VMM=$tmp/fsize-vmm expect "limits: a console file over ulimit -f is said, the run goes on to --timeout" 124 \
+	"guest console: write to stdout failed: File too large" 3000 -m 2M --timeout 1 -c h "$(guest flood)"
+
 # --- boot protocol -------------------------------------------------------------
 expect "bootinfo: entry registers and boot info block as documented" 0 "" \
 	-m 8M -c bootinfo-test "$(guest bootinfo)"
@@ -139,7 +209,7 @@ expect "bootinfo: entry registers and boot info block as documented" 0 "" \
 # --- hypercall doorbell ----------------------------------------------------
 img=$(guest hypercall)
 expect "hypercall: NOP, CONSOLE_WRITE, unknown nr, then EXIT 42 from real mode" 42 \
-	"bad hypercall block at GPA 0x6004 \(misaligned\) at RIP 0x" "$img"
+	"bad hypercall block at GPA 0x6004 \(misaligned\) at RIP 0x7c[0-9a-f]+ \(stage none reported\): ret = -EINVAL" "$img"
 [ "$status" = 42 ] || echo "# hypercall guest: check $status failed (see tests/guests/hypercall.asm)"
 expect_stdout "hypercall: CONSOLE_WRITE bytes reach stdout" "hc-console"
 if [ "$(grep -c "bad hypercall block" "$tmp/err")" = 1 ]; then
@@ -152,13 +222,15 @@ expect "hypercall: a block outside RAM ends the run with 123" 123 \
 	"bad hypercall block at GPA 0xfffffff8 \(outside RAM, which ends at 0x4000000\) at RIP 0x" -c o "$img"
 expect "hypercall: a block straddling the end of RAM ends the run with 123" 123 \
 	"bad hypercall block at GPA 0x3ffffe0 \(outside RAM, which ends at 0x4000000\) at RIP 0x" -c t "$img"
-expect "hypercall: ABORT -> 123 with file:line: message" 123 "guest abort at guest.asm:7: boom$" -c a "$img"
+expect "hypercall: ABORT -> 123 with file:line: message, RIP and stage" 123 \
+	"guest abort at guest.asm:7: boom \(RIP 0x7[cd][0-9a-f]+, stage none reported\)$" -c a "$img"
 if grep -q "rip=" "$tmp/err"; then
 	ok "hypercall: ABORT prints the registers"
 else
 	not_ok "hypercall: ABORT prints the registers" "no register dump"
 fi
-expect "hypercall: ASSERT -> 1 with file:line: expression" 1 "guest assertion failed at guest.asm:7: x == 1$" -c s "$img"
+expect "hypercall: ASSERT -> 1 with file:line: expression, RIP and stage" 1 \
+	"guest assertion failed at guest.asm:7: x == 1 \(RIP 0x7[cd][0-9a-f]+, stage none reported\)$" -c s "$img"
 expect "stats: hypercalls counted by number" 42 "stats:   hypercall CONSOLE_WRITE +1$" --stats "$img"
 
 # --- trace and stats ---------------------------------------------------------
@@ -183,6 +255,13 @@ expect "vmfunc: a bad VMFUNC where the #UD cannot be delivered: triple fault, 12
 grep -q "code at GPA 0x7e[0-9a-f]*: 0f 01 d4" "$tmp/err" &&
 	ok "vmfunc: ... and the dump shows the VMFUNC" ||
 	not_ok "vmfunc: ... and the dump shows the VMFUNC" "no 0f 01 d4 in the dump"
+vmm "$(guest vmfunc_prefix)"
+if [ "$status" = 44 ]; then
+	skip "vmfunc: a prefixed VMFUNC (66 0f 01 d4) is named as such" "the CPU raised #UD itself here"
+else
+	check "vmfunc: a prefixed VMFUNC (66 0f 01 d4) is named as such" 123 \
+		"KVM internal error 1 .* at RIP 0x7c[0-9a-f]+ \(stage 0x10 real mode\): a VMFUNC with prefixes, which the VMFUNC emulation does not take .*instruction bytes: 66 0f 01 d4"
+fi
 
 # --- --dump-pt ---------------------------------------------------------------
 expect "dump-pt: a real-mode guest has no page tables, and says so" 0 \
@@ -193,37 +272,65 @@ kernel=${KERNEL:-$(dirname "$0")/../../build/kernel.img}
 if [ -f "$kernel" ]; then
 	# The stub identity-maps the RAM the VMM reports (64 MiB by default).
 	expect "dump-pt: the kernel's identity map of its 64 MiB of RAM in 2M pages" 0 \
-		"^vmm:   0x0000000000000000-0x0000000004000000 -> 0x000000000000 +64 MiB +32 x 2M W - - PS$" \
+		"^vmm:   0x0000000000000000-0x0000000003ffffff -> 0x000000000000 +64 MiB +32 x 2M W - - PS$" \
 		--dump-pt -c 'test=boot*' "$kernel"
 	grep -Eq "^vmm: dump-pt: 1 runs, 0 4K \+ 32 2M \+ 0 1G leaves, 3 tables$" "$tmp/err" &&
 		ok "dump-pt: ... one run, 32 2M leaves, 3 tables (PML4, PDPT, PD)" ||
 		not_ok "dump-pt: ... one run, 32 2M leaves, 3 tables (PML4, PDPT, PD)" "summary differs"
 	expect "dump-pt: with -m 1G the map covers the first GiB" 0 \
-		"^vmm:   0x0000000000000000-0x0000000040000000 -> 0x000000000000 +1 GiB +512 x 2M W - - PS$" \
+		"^vmm:   0x0000000000000000-0x000000003fffffff -> 0x000000000000 +1 GiB +512 x 2M W - - PS$" \
 		--dump-pt -m 1G -c 'test=boot*' "$kernel"
+	# With stdout closed, memfd_create took fd 1 and the kernel's console
+	# output overwrote its own page tables: a triple fault.
+	vmm_closed_stdout "$kernel"
+	[ "$status" = 0 ] && ok "console: the kernel's whole suite passes with stdout closed" ||
+		not_ok "console: the kernel's whole suite passes with stdout closed" "exit status $status"
 else
 	skip "dump-pt: the kernel's identity map of its RAM in 2M pages" "no kernel image at $kernel"
 fi
 
 # --- signals -----------------------------------------------------------------
-"$VMM" "$(guest spin)" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 50); do
-	grep -q S "$tmp/out" && break
-	sleep 0.1
-done
-kill -TERM "$pid" 2>/dev/null
-for _ in $(seq 100); do # a VMM that ignores SIGTERM must not hang the suite
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -KILL "$pid" 2>/dev/null
-wait "$pid"
-status=$?
-if [ "$status" = 125 ] && grep -q "stopped by SIGTERM at RIP 0x7c0d" "$tmp/err"; then
-	ok "signal: SIGTERM stops the guest, the VMM exits 125 and says where"
-else
-	not_ok "signal: SIGTERM stops the guest, the VMM exits 125 and says where" "exit status $status"
-fi
+# signal_vmm SIG READY ARGS...: start the VMM in the background (stdout to
+# $VMM_STDOUT or $tmp/out), wait until the shell test READY holds (at most
+# 5 s), send SIG, and wait for the VMM; sets $status. A VMM that ignores
+# the signal is killed after 10 s, so it cannot hang the suite.
+signal_vmm() {
+	local sig=$1 ready=$2
+	shift 2
+	"$VMM" "$@" >"${VMM_STDOUT:-$tmp/out}" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		eval "$ready" && break
+		sleep 0.1
+	done
+	kill -"$sig" "$pid" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	status=$?
+}
+spinning='grep -q S "$tmp/out"'
+blocked_in_write='grep -q pipe_write /proc/$pid/wchan 2>/dev/null'
+ram_made='ls -l /proc/$pid/fd 2>/dev/null | grep -q memfd:' # handlers are in by then
+
+signal_vmm TERM "$spinning" "$(guest spin)"
+check "signal: SIGTERM stops the guest, the VMM exits 125 and says where" 125 \
+	"stopped by SIGTERM at RIP 0x7c0d \(stage 0x10 real mode\)"
+signal_vmm USR1 "$spinning" "$(guest spin)"
+check "signal: SIGUSR1, fatal by default, stops the guest like SIGTERM: 125" 125 \
+	"stopped by SIGUSR1 at RIP 0x7c0d \(stage 0x10 real mode\)"
+signal_vmm ALRM "$spinning" "$(guest spin)"
+check "signal: a SIGALRM from outside (no --timeout) is a signal, 125, not a timeout" 125 \
+	"stopped by SIGALRM at RIP 0x7c0d \(stage 0x10 real mode\)"
+VMM_STDOUT=$tmp/stalled signal_vmm TERM "$blocked_in_write" -c h "$(guest flood)"
+check "signal: SIGTERM while stdout is blocked stops the VMM: 125" 125 \
+	"guest console: stdout still full when the run stopped \(stopped by SIGTERM\)"
+signal_vmm INT "$ram_made" "$tmp/fifo.img"
+check "signal: SIGINT while a FIFO image waits for a writer: 125, saying so" 125 \
+	"image '.*fifo.img': stopped by SIGINT while waiting to open it: the guest never ran"
+exec 5>&-
 
 finish

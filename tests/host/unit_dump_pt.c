@@ -2,9 +2,10 @@
  * --dump-pt's walker (vmm/dump_pt.c) on made-up page tables, no KVM: runs
  * of like leaves coalesce and break where VA, PA, size or flags do; the
  * effective flags of a walk (W and U only if every level has them, NX if
- * any); 4K, 2M and 1G leaves; the high half printed canonical; a table
- * outside RAM is named, not followed; tables shared in a loop stop the walk
- * at its limit instead of running for hours.
+ * any); 4K, 2M and 1G leaves; the high half printed canonical; ranges end
+ * inclusive, so the last leaf of the address space does not wrap to 0; a
+ * table outside RAM is named, not followed nor counted; tables shared in a
+ * loop stop the walk at its limit instead of running for hours.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -89,28 +90,28 @@ static void shapes(void)
 	struct pt_dump_totals t = pt_dump(&mem, 0x1000 | 0x18 /* PWT|PCD ignored */, capture);
 	if (getenv("SHOW")) /* SHOW=1 build/unit_dump_pt: see the dump */
 		fputs(text, stdout);
-	CHECK(has("  0x0000000000000000-0x0000000000004000 -> 0x000000100000    16 KiB      4 x 4K W - -"),
+	CHECK(has("  0x0000000000000000-0x0000000000003fff -> 0x000000100000    16 KiB      4 x 4K W - -"),
 	      "4 contiguous 4K leaves with like flags: one run");
-	CHECK(has("  0x0000000000004000-0x0000000000006000 -> 0x000000200000     8 KiB      2 x 4K W U NX"),
+	CHECK(has("  0x0000000000004000-0x0000000000005fff -> 0x000000200000     8 KiB      2 x 4K W U NX"),
 	      "other flags and PA break the run; U and NX shown");
-	CHECK(has("  0x0000000000007000-0x0000000000008000 -> 0x000000203000     4 KiB      1 x 4K W U NX"),
+	CHECK(has("  0x0000000000007000-0x0000000000007fff -> 0x000000203000     4 KiB      1 x 4K W U NX"),
 	      "a not-present entry breaks the run");
-	CHECK(has("  0x0000000000200000-0x0000000000600000 -> 0x000000400000     4 MiB      2 x 2M - - - PS"),
+	CHECK(has("  0x0000000000200000-0x00000000005fffff -> 0x000000400000     4 MiB      2 x 2M - - - PS"),
 	      "two 2M leaves continuing each other: one run, read-only, PS");
-	CHECK(has("  0x0000000040000000-0x0000000080000000 -> 0x000040000000     1 GiB      1 x 1G W - - PS"),
+	CHECK(has("  0x0000000040000000-0x000000007fffffff -> 0x000040000000     1 GiB      1 x 1G W - - PS"),
 	      "a 1G leaf");
 	CHECK(has("  PDPT for VA 0x0000008000000000 at GPA 0x7fff000000 is outside RAM: not followed"),
 	      "a table outside RAM is named with its VA and GPA, not followed");
-	CHECK(has("  0x0000010000000000-0x0000010000200000 -> 0x000000800000     2 MiB      1 x 2M - U - PS"),
+	CHECK(has("  0x0000010000000000-0x00000100001fffff -> 0x000000800000     2 MiB      1 x 2M - U - PS"),
 	      "W only if every level has it");
-	CHECK(has("  0xffffffffc0000000-0xffffffffc0004000 -> 0x000000100000"),
+	CHECK(has("  0xffffffffc0000000-0xffffffffc0003fff -> 0x000000100000"),
 	      "the high half is printed canonical (sign-extended)");
 	CHECK(t.leaves_4k == 14 && t.leaves_2m == 5 && t.leaves_1g == 1 && t.bad == 1 && !t.cut,
 	      "totals: 14 4K, 5 2M, 1 1G leaves, 1 table outside RAM (%llu %llu %llu %llu)",
 	      (unsigned long long)t.leaves_4k, (unsigned long long)t.leaves_2m,
 	      (unsigned long long)t.leaves_1g, (unsigned long long)t.bad);
-	CHECK(has("dump-pt: 10 runs, 14 4K + 5 2M + 1 1G leaves, 10 tables, some outside RAM"),
-	      "summary: runs, leaves by size, tables read");
+	CHECK(has("dump-pt: 10 runs, 14 4K + 5 2M + 1 1G leaves, 9 tables, some outside RAM"),
+	      "summary: runs, leaves by size, tables read (not the one outside RAM)");
 
 	memset(mem.host, 0, RAM_SIZE);
 	reset_capture();
@@ -120,6 +121,24 @@ static void shapes(void)
 	t = pt_dump(&mem, RAM_SIZE, capture);
 	CHECK(t.bad == 1 && has("PML4 for VA 0x0000000000000000 at GPA 0x800000 is outside RAM"),
 	      "CR3 outside RAM: said, not followed");
+	CHECK(t.tables == 0 && has("leaves, 0 tables, some outside RAM"),
+	      "... and not counted as a table read");
+}
+
+/* A 1G leaf at the very top: its range ends at 0xffffffffffffffff, and a
+ * run of it with the 1G below is one line, not two. */
+static void top(void)
+{
+	memset(mem.host, 0, RAM_SIZE);
+	set(0x1000, 511, 0x2000 | P | W);
+	set(0x2000, 510, 0x40000000 | P | W | PS);
+	set(0x2000, 511, 0x80000000 | P | W | PS);
+	reset_capture();
+	struct pt_dump_totals t = pt_dump(&mem, 0x1000, capture);
+	CHECK(has("  0xffffffff80000000-0xffffffffffffffff -> 0x000040000000     2 GiB      2 x 1G W - - PS"),
+	      "a run at the top of the address space ends at 0xffffffffffffffff, not 0");
+	CHECK(t.runs == 1 && t.tables == 2, "... one run, 2 tables (%llu, %llu)",
+	      (unsigned long long)t.runs, (unsigned long long)t.tables);
 }
 
 /* Every PML4 entry points at one PDPT, whose entries all point back at
@@ -144,6 +163,7 @@ int main(void)
 	if (!CHECK(mem.host != NULL, "fake guest RAM"))
 		return tap_done();
 	shapes();
+	top();
 	loop();
 	return tap_done();
 }
