@@ -8,7 +8,8 @@
 ;    turn on A20.
 ; Then real -> 32-bit protected -> 64-bit long mode with the first 1 GiB
 ; (under our VMM: the RAM within it) identity-mapped by 2 MiB pages (never
-; 1 GiB pages: some hosts cannot),
+; 1 GiB pages: some hosts cannot) but for the first 2 MiB in 4 KiB pages
+; (boot_pt) and the boot stack's guard page unmapped,
 ; NX on, CR0.WP on, and kernel_main(boot_info) is called.
 ; Each stage writes its number to port 0x80 so a hang names the stage.
 
@@ -51,13 +52,15 @@ _start:
 	cld
 	jmp 0:.cs_fixed                 ; some BIOSes enter at 07c0:0000
 .cs_fixed:
-	mov [entry_magic], eax          ; before anything clobbers EAX/EBX
-	mov [entry_bootinfo], ebx
+	mov esi, eax                    ; keep EAX/EBX: DS is not known to be 0 yet
+	mov edi, ebx
 	xor ax, ax
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
 	mov sp, STACK_TOP
+	mov [entry_magic], esi          ; now through DS = 0
+	mov [entry_bootinfo], edi
 	mov [boot_drive], dl
 	mov al, STAGE_REAL
 	out PORT_POST, al
@@ -213,6 +216,7 @@ protected_mode:
 	add eax, 0x200000
 	add edi, 8
 	loop .pd
+	mov dword [PD], boot_pt + 3     ; the first 2 MiB in 4 KiB pages
 
 	mov eax, cr4
 	or eax, 1 << 5                  ; PAE
@@ -239,6 +243,10 @@ long_mode:
 	xor eax, eax
 	rep stosq
 .bss_clean:
+	mov eax, boot_stack_guard       ; unmapped from here on (it is in
+	shr eax, 9                      ; the BSS just cleared): its PTE
+	mov qword [boot_pt + rax], 0    ; is at (address >> 12) * 8
+	invlpg [boot_stack_guard]
 	mov rsp, boot_stack_top
 	mov edi, [entry_bootinfo]
 	mov al, STAGE_C_ENTRY
@@ -260,8 +268,28 @@ gdt_desc:
 	dw gdt_end - gdt - 1
 	dd gdt
 
+; The page table of the first 2 MiB (PD[0]), identity in 4 KiB pages, so
+; that one of them can be the stack's guard page. Assembled, not built: on
+; some hosts every instruction the stub runs is emulated, and a 512-entry
+; loop costs more than the 4 KiB it adds to the image.
+section .data
+align 4096
+boot_pt:
+%assign i 0
+%rep 512
+	dq (i << 12) | 3                ; present, writable
+%assign i i + 1
+%endrep
+
+; The first thing in .bss (the stub links first): a page the stub unmaps
+; before calling C, so an overflow faults there instead of running into
+; .data and .rodata below; the #PF cannot push its frame either, and the
+; CPU escalates to #DF on its own IST stack (kernel/gdt.h), which reports.
 section .bss nobits alloc write
-align 16
+align 4096
+global boot_stack_guard
+boot_stack_guard:
+	resb 4096
 boot_stack:
 	resb 16384
 global boot_stack_top

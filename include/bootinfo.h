@@ -59,7 +59,12 @@ struct boot_info {
 	uint16_t abi_minor;
 	uint32_t flags;          /* BI_FLAG_* */
 	uint32_t features;       /* HC_FEAT_* offered by the VMM */
-	uint64_t ram_size;       /* bytes of guest RAM starting at GPA 0 */
+	uint64_t ram_size;       /* top of RAM: one past its highest byte. Our VMM's
+				    RAM is one block from GPA 0, so there it is also
+				    the amount; under a BIOS the kernel sets it from
+				    the E820 map, and the holes below it (the BIOS
+				    area, a PCI hole) are not RAM: the amount is the
+				    sum of the E820 RAM entries */
 	uint64_t tsc_khz;        /* guest TSC frequency, 0 if unknown */
 	uint64_t tsc_at_start;   /* guest TSC value when the VMM process started */
 	uint32_t e820_count;

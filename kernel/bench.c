@@ -30,17 +30,33 @@ void bench_value(const char *name, uint64_t value, const char *unit)
 	printf("bench-value %s %lu %s\n", name, value, unit);
 }
 
-/* `-c bench` runs them all, `-c bench=NAME` only NAME. */
-void bench_run_all(void)
+/* `-c bench` runs them all, `-c bench=NAME` only NAME. A NAME too long
+ * for the buffer or unknown runs nothing and says so: a benchmark run that
+ * measured nothing must not look like one that did. */
+bool bench_run_all(void)
 {
-	char only[32] = "";
+	char only[32];
+	bool found = false;
 
-	cmdline_get(boot_info->cmdline, "bench", only, sizeof only);
+	if (!cmdline_get(boot_info->cmdline, "bench", only, sizeof only)) {
+		printf("bench: the name in bench= is longer than %zu bytes: no such benchmark\n",
+		       sizeof only - 1);
+		return false;
+	}
 	for (const struct bench *b = __benches_start; b < __benches_end; b++) {
 		if (only[0] && strcmp(only, b->name))
 			continue;
+		found = true;
 		printf("# bench %s\n", b->name);
 		b->fn();
 	}
+	if (!found) {
+		printf("bench: no benchmark named '%s'; there are:", only);
+		for (const struct bench *b = __benches_start; b < __benches_end; b++)
+			printf(" %s", b->name);
+		printf("\n");
+		return false;
+	}
 	printf("bench-done\n");
+	return true;
 }

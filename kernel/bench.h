@@ -9,6 +9,7 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BENCH_SAMPLES 1000
@@ -17,8 +18,9 @@
 void bench_samples(const char *name, void (*op)(void));
 void bench_value(const char *name, uint64_t value, const char *unit);
 
-/* Run every registered benchmark. */
-void bench_run_all(void);
+/* Run every registered benchmark, or the one `-c bench=NAME` names. False,
+ * with a message, when NAME is cut off or names none. */
+bool bench_run_all(void);
 
 struct bench {
 	const char *name;

@@ -50,6 +50,15 @@ static void cpu_brand(char out[49])
 	cpu_vendor(out);
 }
 
+uint64_t ram_amount(const struct boot_info *bi)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < bi->e820_count && i < BOOT_E820_MAX; i++)
+		if (bi->e820[i].type == E820_RAM)
+			sum += bi->e820[i].len;
+	return sum;
+}
+
 static void banner(const struct boot_info *bi, uint64_t entry_tsc)
 {
 	char brand[49];
@@ -57,8 +66,9 @@ static void banner(const struct boot_info *bi, uint64_t entry_tsc)
 	cpu_brand(brand);
 	while (*b == ' ')
 		b++;
+	/* To the nearest MiB: the reserved area below 1 MiB is a fraction of one. */
 	printf("unikernel: %s, %lu MiB RAM, %s mode (EFER 0x%lx), console %s\n",
-	       b, (unsigned long)(bi->ram_size >> 20),
+	       b, (unsigned long)((ram_amount(bi) + (1ul << 19)) >> 20),
 	       rdmsr(MSR_EFER) & EFER_LMA ? "long" : "legacy",
 	       rdmsr(MSR_EFER), console_name());
 	if (bi->magic == BOOT_MAGIC && bi->tsc_khz) {
@@ -70,7 +80,16 @@ static void banner(const struct boot_info *bi, uint64_t entry_tsc)
 	}
 }
 
-/* For host tests of the crash path: `-c crash=ud|pf|gp|panic`. */
+/* Recursion deep enough to overflow any stack: 512-byte frames the
+ * compiler can neither drop (volatile) nor turn into a loop (used after). */
+static uint64_t __attribute__((noinline)) eat_stack(uint64_t depth)
+{
+	volatile uint8_t frame[512];
+	frame[0] = (uint8_t)depth;
+	return depth ? eat_stack(depth - 1) + frame[0] : 0;
+}
+
+/* For host tests of the crash path: `-c crash=ud|pf|gp|stack|panic`. */
 static void crash_on_request(const char *cmdline)
 {
 	char what[16];
@@ -82,10 +101,13 @@ static void crash_on_request(const char *cmdline)
 		*(volatile uint64_t *)0x7fff00000000ull = 1;
 	if (!strcmp(what, "gp"))
 		*(volatile uint64_t *)0x8000000000000000ull = 1;
+	if (!strcmp(what, "stack"))
+		eat_stack(1ul << 30);
 	panic("crash=%s requested", what);
 }
 
-/* Under a BIOS the stub only fills the E820 map: derive the RAM size. */
+/* Under a BIOS the stub only fills the E820 map: ram_size becomes the top
+ * of RAM, as bootinfo.h defines it. */
 static void bootinfo_complete(struct boot_info *bi)
 {
 	if (bi->magic == BOOT_MAGIC)
@@ -120,8 +142,7 @@ void kernel_main(struct boot_info *bi)
 		guest_exit(0);
 
 	if (cmdline_has(bi->cmdline, "bench")) {
-		bench_run_all();
-		guest_exit(0);
+		guest_exit(bench_run_all() ? 0 : 1);
 	}
 	if (!cmdline_get(bi->cmdline, "test", filter, sizeof(filter)))
 		filter[0] = 0;

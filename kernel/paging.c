@@ -158,16 +158,34 @@ static int check_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 	return 0;
 }
 
-/* Install a leaf; flush the old translation if the CPU may hold it. */
+/* Does the page table *e points at map nothing (a split 2 MiB region
+ * whose 4 KiB pages were all unmapped)? */
+static bool table_empty(uint64_t e)
+{
+	const uint64_t *t = table(e);
+
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (t[i] & PT_P)
+			return false;
+	return true;
+}
+
+/* Install a leaf; flush the old translation if the CPU may hold it. A
+ * 2 MiB leaf replaces a page table only if the table maps nothing: then
+ * the table page is freed, after the flush (INVLPG also drops the
+ * paging-structure caches that point into it). */
 static int set_leaf(uint64_t *e, uint64_t val, uint64_t va, bool live, int level)
 {
 	uint64_t old = *e;
+	bool over_table = level == 2 && (old & (PT_P | PT_PS)) == PT_P;
 
-	if (level == 2 && (old & PT_P) && !(old & PT_PS))
+	if (over_table && !table_empty(old))
 		return PT_EBUSY;
 	*e = val;
 	if (live && (old & PT_P))
 		invlpg(va);
+	if (over_table)
+		pmm_free(pt_pmm, old & PT_ADDR_MASK);
 	return 0;
 }
 
@@ -214,14 +232,9 @@ static int64_t map_run(uint64_t root, uint64_t va, uint64_t pa, uint64_t len,
 			e[i] = val;
 		return (int64_t)(n * size);
 	}
-	for (i = 0; i < n; i++, val += size) {
-		uint64_t old = e[i];
-		if (level == 2 && (old & (PT_P | PT_PS)) == PT_P)
-			return PT_EBUSY;   /* a page table: see set_leaf() */
-		e[i] = val;
-		if (live && (old & PT_P))
-			invlpg(va + i * size);
-	}
+	for (i = 0; i < n; i++, val += size)
+		if ((err = set_leaf(&e[i], val, va + i * size, live, level)))
+			return err;
 	return (int64_t)(n * size);
 }
 
@@ -311,7 +324,7 @@ const char *pt_strerror(int err)
 	case PT_ERANGE:     return "physical address beyond 52 bits";
 	case PT_ENOMEM:     return "no page for a page table";
 	case PT_ENOTMAPPED: return "not mapped";
-	case PT_EBUSY:      return "a page table is in the way of a 2 MiB leaf";
+	case PT_EBUSY:      return "a page table that maps 4 KiB pages is in the way of a 2 MiB leaf";
 	case PT_EHUGE:      return "a 1 GiB leaf is in the way";
 	default:            return "unknown paging error";
 	}

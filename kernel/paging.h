@@ -41,7 +41,8 @@ struct pmm;
 #define PT_ERANGE    (-5)  /* pa beyond 52 bits */
 #define PT_ENOMEM    (-6)  /* no page for a table */
 #define PT_ENOTMAPPED (-7) /* nothing mapped at va */
-#define PT_EBUSY     (-8)  /* 2 MiB map over a page table: unmap it first */
+#define PT_EBUSY     (-8)  /* 2 MiB map over a page table that still maps
+			      4 KiB pages: unmap them first */
 #define PT_EHUGE     (-9)  /* a 1 GiB leaf in the way (this code makes none) */
 
 /* The live root: CR3 without its flag bits. */
@@ -59,9 +60,12 @@ struct pmm *pt_set_pmm(struct pmm *p);
 
 /* Map va -> pa with one leaf of size PT_SIZE_4K or PT_SIZE_2M, replacing
  * what was mapped there. A 4 KiB map inside a 2 MiB leaf first splits the
- * leaf into a page table that keeps the other 511 mappings. Returns 0 or a
- * PT_E* code; on error nothing visible has changed (a table allocated on
- * the way may stay, empty). */
+ * leaf into a page table that keeps the other 511 mappings. A 2 MiB map
+ * over a page table replaces it only when none of its 512 entries is
+ * present, and frees the table page (to the pmm set now); a table with
+ * 4 KiB mappings left is PT_EBUSY, so no mapping is dropped silently.
+ * Returns 0 or a PT_E* code; on error nothing visible has changed (a table
+ * allocated on the way may stay, empty). */
 int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 
 /* Map len bytes (4 KiB multiple) at va -> pa, with 2 MiB leaves wherever
@@ -70,7 +74,8 @@ int pt_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t flag
 int pt_map_range(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t flags);
 
 /* Remove the leaf that maps va: a whole 2 MiB leaf if that is what maps it.
- * Tables are kept. Returns 0 or PT_ENOTMAPPED / PT_ENONCANON. */
+ * Tables are kept (a 2 MiB map over an emptied one frees it). Returns 0 or
+ * PT_ENOTMAPPED / PT_ENONCANON. */
 int pt_unmap(uint64_t root, uint64_t va);
 
 /* The physical address va maps to, and the effective flags of the walk:

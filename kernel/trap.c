@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "trap.h"
 #include "gdt.h"
+#include "kernel.h"
 #include "printf.h"
 #include "exit.h"
 #include "x86.h"
@@ -26,10 +27,12 @@ struct idt_entry {
 struct trap_catch {
 	uint64_t active;
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp;
+	uint64_t rflags;   /* at trap_run entry: the caller's DF, AC, IF */
 	struct trap_info *ti;
 };
 _Static_assert(offsetof(struct trap_catch, rsp) == 56, "asm offset");
-_Static_assert(offsetof(struct trap_catch, ti) == 64, "asm offset");
+_Static_assert(offsetof(struct trap_catch, rflags) == 64, "asm offset");
+_Static_assert(offsetof(struct trap_catch, ti) == 72, "asm offset");
 
 struct trap_catch trap_catch_state;
 extern const uint64_t trap_vectors[32];
@@ -76,7 +79,8 @@ void trap_dump(const struct trap_frame *f)
 	printf("  R12 %016lx R13 %016lx R14 %016lx R15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
 }
 
-/* Land on trap_run_resume as if fn had returned, with RAX = vector. */
+/* Land on trap_run_resume as if fn had returned, with RAX = vector and
+ * the RFLAGS trap_run() was called with. */
 static void resume_catch(struct trap_frame *f)
 {
 	struct trap_catch *c = &trap_catch_state;
@@ -84,9 +88,20 @@ static void resume_catch(struct trap_frame *f)
 	f->rbx = c->rbx; f->rbp = c->rbp;
 	f->r12 = c->r12; f->r13 = c->r13; f->r14 = c->r14; f->r15 = c->r15;
 	f->rsp = c->rsp;
+	f->rflags = c->rflags;
 	f->rip = (uint64_t)trap_run_resume;
 	f->rax = f->vector;
 	c->active = 0;
+}
+
+/* A #DF after a #PF in the boot stack's guard page (boot/stub.asm) is a
+ * stack overflow: the #PF could not push its frame. Say so. */
+static void explain_double_fault(const struct trap_frame *f)
+{
+	uint64_t guard = (uint64_t)boot_stack_guard, cr2 = read_cr2();
+	if (f->vector == VEC_DF && cr2 - guard < BOOT_STACK_GUARD_BYTES)
+		printf("  stack overflow: CR2 is in the boot stack's guard page 0x%lx-0x%lx\n",
+		       guard, guard + BOOT_STACK_GUARD_BYTES - 1);
 }
 
 void trap_dispatch(struct trap_frame *f)
@@ -100,5 +115,6 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	printf("\nFATAL: unexpected ");
 	trap_dump(f);
+	explain_double_fault(f);
 	guest_exit(EXIT_GUEST_CRASH);
 }

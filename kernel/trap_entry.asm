@@ -66,9 +66,10 @@ trap_common:
 	iretq
 
 ; int trap_run(void (*fn)(void *), void *arg, struct trap_info *ti)
-; A one-level setjmp: remember the callee-saved registers and the stack, run
-; fn; if it traps, trap_dispatch() rewrites the frame to land on
-; trap_run_resume with those registers and RAX = vector.
+; A one-level setjmp: remember the callee-saved registers, RFLAGS and the
+; stack, run fn; if it traps, trap_dispatch() rewrites the frame to land on
+; trap_run_resume with those registers and flags and RAX = vector (so a fn
+; that faulted with DF or AC set does not hand them to its caller).
 ; Offsets match struct trap_catch in trap.c.
 trap_run:
 	mov [rel trap_catch_state + 8], rbx
@@ -78,14 +79,16 @@ trap_run:
 	mov [rel trap_catch_state + 40], r14
 	mov [rel trap_catch_state + 48], r15
 	mov [rel trap_catch_state + 56], rsp
-	mov [rel trap_catch_state + 64], rdx
+	pushfq
+	pop qword [rel trap_catch_state + 64]
+	mov [rel trap_catch_state + 72], rdx
 	mov qword [rel trap_catch_state], 1
 	mov rax, rdi
 	mov rdi, rsi
 	sub rsp, 8                       ; keep the ABI's 16-byte call alignment
 	call rax
 	add rsp, 8
-	mov rdx, [rel trap_catch_state + 64]
+	mov rdx, [rel trap_catch_state + 72]
 	mov dword [rdx], -1              ; ti->vector: no exception
 	mov eax, -1
 trap_run_resume:

@@ -20,7 +20,7 @@ static struct {
 	bool probed;
 	enum views_world world;
 	const struct views_ops *ops;
-	char why[256];
+	char why[384];   /* both worlds' reasons (160 each) and the glue */
 } vs;
 
 static bool vmm_offers_emulation(void)
@@ -87,10 +87,11 @@ int view_create(void)
 	return vs.ops->create();
 }
 
+/* View 0 is the identity in every world: never a view_map() target. */
 static bool map_args_ok(int v, uint64_t gpa, uint64_t pa, uint64_t len, unsigned perms)
 {
 	const uint64_t page = 4096;
-	return v >= 0 && v < VIEWS_MAX && len && !((gpa | pa | len) & (page - 1)) &&
+	return v > 0 && v < VIEWS_MAX && len && !((gpa | pa | len) & (page - 1)) &&
 	       gpa + len > gpa && pa + len > pa && !(perms & ~(VIEW_R | VIEW_W | VIEW_X));
 }
 

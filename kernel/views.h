@@ -33,13 +33,16 @@ enum views_world views_init(void);
 const char *views_world_name(enum views_world w);
 const char *views_why_not(void);
 
-/* Create a view (a copy of view 0); returns its index or a negative error. */
+/* Create a view (a copy of view 0); returns its index, or a negative
+ * error: -HC_ENOSPC when VIEWS_MAX views exist. */
 int view_create(void);
 /* Map [gpa, gpa+len) of view v to physical [pa, pa+len) with perms
  * (VIEW_R|VIEW_W|VIEW_X, 0 = not present). 4 KiB granularity; whole 2 MiB
- * aligned chunks become 2 MiB leaves. Returns 0 or a negative error
- * (-HC_ENOSYS where the world cannot express it, e.g. perms other than RWX
- * when emulated). */
+ * aligned chunks become 2 MiB leaves. Returns 0 or a negative error:
+ * -HC_EINVAL for view 0 (the identity, in every world), a view that does
+ * not exist, or a bad shape; -HC_EFAULT when either range is not wholly
+ * inside RAM; -HC_ENOSYS where the world cannot express it (perms other
+ * than RWX when emulated). */
 int view_map(int v, uint64_t gpa, uint64_t pa, uint64_t len, unsigned perms);
 /* Drop every view but 0 and make view 0 live. */
 void views_reset(void);

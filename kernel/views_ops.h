@@ -19,8 +19,11 @@ struct views_ops {
 	 * this machine lacks (measured: the CPUID bit, MSR, feature bit). */
 	int (*init)(char *why, size_t n);
 	/* As in views.h, called only after init() succeeded. view_map()'s
-	 * arguments arrive checked: 0 <= v < VIEWS_MAX; gpa, pa, len 4 KiB
-	 * aligned; len > 0 without overflow; perms within VIEW_R|W|X. */
+	 * arguments arrive checked: 0 < v < VIEWS_MAX; gpa, pa, len 4 KiB
+	 * aligned; len > 0 without overflow; perms within VIEW_R|W|X. What
+	 * needs the world's knowledge (the view exists, the ranges lie in
+	 * RAM: -EFAULT) is the back end's, which also guards its own trust
+	 * boundary (a raw VMCALL or hypercall skips this front end). */
 	int (*create)(void);
 	int (*map)(int v, uint64_t gpa, uint64_t pa, uint64_t len, unsigned perms);
 	void (*reset)(void);

@@ -11,8 +11,9 @@
  *    vector and RIP and L2 needs no IDT of its own;
  *  - HLT, external interrupts and NMIs exit; CPUID, VMCALL and the other
  *    unconditional exits reach run.c;
- *  - the VMX-preemption timer (where offered) bounds how long L2 runs
- *    between exits, so even an L2 stuck in a loop ends its run.
+ *  - the VMX-preemption timer (where offered) bounds how long L2 runs in
+ *    one vmx_run(), across its exits, so even an L2 stuck in a loop ends
+ *    its run, whether the loop exits (CPUID, VMCALL) or not.
  * Port I/O does not exit: L2 is a compartment of this kernel, trusted with
  * the console, so a test's printf inside L2 reaches port 0xe9 directly.
  */
@@ -41,12 +42,16 @@ static struct {
 	uint64_t tr_base;
 	uint32_t tr_limit;
 	bool timer;        /* VMX-preemption timer on */
+	bool timer_saved;  /* the CPU saves its value at every VM exit */
 	bool efer;         /* EFER loaded on entry and exit (else inherited) */
-	uint32_t budget;   /* its start value at every VM entry */
+	uint32_t budget;   /* timer ticks for one whole run */
+	uint32_t left;     /* without timer_saved: ticks left in this run */
+	uint64_t entry_tsc;
 } l1 = { .budget = 0xffffffffu };
 
 const struct vmx_caps *vmx_l1_caps(void) { return &l1.caps; }
 bool vmx_l1_has_budget(void) { return l1.timer; }
+bool vmx_l1_timer_saved(void) { return l1.timer_saved; }
 
 uint32_t vmx_l1_set_budget(uint32_t ticks)
 {
@@ -127,6 +132,7 @@ static int write_controls(uint64_t eptp_list_pa, uint64_t eptp, char *why, size_
 
 	/* Optional controls are asked for only where offered. */
 	l1.timer = c->pin >> 32 & PIN_PREEMPT_TIMER;
+	l1.timer_saved = l1.timer && (c->exit >> 32 & EXIT_SAVE_PREEMPT_TIMER);
 	if (!vmx_adjust_ctls(c->pin, PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
 			     (l1.timer ? PIN_PREEMPT_TIMER : 0),
 			     "pin-based controls", &pin, why, n) ||
@@ -135,7 +141,8 @@ static int write_controls(uint64_t eptp_list_pa, uint64_t eptp, char *why, size_
 	    !vmx_adjust_ctls(c->proc2, PROC2_EPT | PROC2_VMFUNC,
 			     "secondary processor-based controls", &proc2, why, n) ||
 	    !vmx_adjust_ctls(c->exit, EXIT_HOST_ADDR_SPACE |
-			     (efer ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0),
+			     (efer ? EXIT_SAVE_EFER | EXIT_LOAD_EFER : 0) |
+			     (l1.timer_saved ? EXIT_SAVE_PREEMPT_TIMER : 0),
 			     "VM-exit controls", &exit, why, n) ||
 	    !vmx_adjust_ctls(c->entry, ENTRY_IA32E_GUEST | (efer ? ENTRY_LOAD_EFER : 0),
 			     "VM-entry controls", &entry, why, n))
@@ -266,10 +273,32 @@ void vmx_l1_prepare_run(uint64_t rip, uint64_t rsp)
 	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED);
 	vmcs_write(GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(GUEST_ACTIVITY_STATE, 0);
-	/* Without the "save timer value" exit control every VM entry starts
-	 * the countdown afresh: the budget is per stretch between exits. */
+	/* The whole budget for this run. With "save VMX-preemption timer
+	 * value" every exit stores what is left, which the next entry resumes
+	 * from; without it vmx_l1_timer_enter() writes what is left. */
+	l1.left = l1.budget;
 	if (l1.timer)
 		vmcs_write(GUEST_PREEMPT_TIMER, l1.budget);
+}
+
+/* Without the save control every VM entry restarts the countdown at the
+ * VMCS value, so an L2 that exits often (a CPUID loop) would never run
+ * out: charge it the TSC time from entry to exit (in timer ticks, a little
+ * more than it ran) and enter with the rest. At 0 it exits at once. */
+void vmx_l1_timer_enter(void)
+{
+	if (!l1.timer || l1.timer_saved)
+		return;
+	vmcs_write(GUEST_PREEMPT_TIMER, l1.left);
+	l1.entry_tsc = rdtsc();
+}
+
+void vmx_l1_timer_exited(void)
+{
+	if (!l1.timer || l1.timer_saved)
+		return;
+	uint64_t used = (rdtsc() - l1.entry_tsc) >> (l1.caps.misc & 0x1f);
+	l1.left = used < l1.left ? l1.left - (uint32_t)used : 0;
 }
 
 int vmx_l1_init(const struct vmx_caps *c, uint64_t eptp_list_pa, uint64_t eptp,

@@ -8,6 +8,8 @@
  * ignored: the hypercall EXIT after fn returns (reason 0), an EPT violation
  * (48, with qualification and GPA), a VMFUNC failure (59), an exception in
  * L2 (VIEW_EXIT_TRAP and its vector), or anything else by its number.
+ * The VMX-preemption timer bounds the whole run, across resumed exits
+ * (l1.c); a count of resumed exits is the backstop where there is none.
  */
 #include "vmx.h"
 #include "../lib.h"
@@ -25,6 +27,14 @@ _Static_assert(__builtin_offsetof(struct l2_regs, r15) == 112, "R_R15 in l2_entr
 volatile bool vmx_in_l2;
 static bool launched;      /* the VMCS has been launched: use VMRESUME */
 static uint64_t l2_stack;  /* lowest page of L2's stack */
+static uint32_t exit_limit = VMX_RUN_EXITS_MAX;
+
+uint32_t vmx_run_set_exit_limit(uint32_t exits)
+{
+	uint32_t old = exit_limit;
+	exit_limit = exits;
+	return old;
+}
 
 /* Resume L2 after the instruction that exited (VMCALL, CPUID). */
 static void skip_instruction(void)
@@ -92,9 +102,21 @@ static bool stack_ready(void)
 	return l2_stack;
 }
 
+/* The backstop of vmx_run() where no timer bounds L2: it kept exiting to
+ * L1 and being resumed, exit_limit times. */
+static struct view_exit too_many_exits(uint32_t reason)
+{
+	struct view_exit ex = { .reason = VMX_RUN_EXIT_LIMIT, .qual = reason & 0xffff,
+				.rip = vmcs_read(GUEST_RIP) };
+	printf("# vmx: L2 run stopped after %u resumed VM exits (the last: exit %u, %s, at RIP 0x%lx)\n",
+	       exit_limit, reason & 0xffff, vmx_exit_reason_name(reason & 0xffff), ex.rip);
+	return ex;
+}
+
 struct view_exit vmx_run(void (*fn)(void *), void *arg)
 {
 	struct l2_regs regs = { .rdi = (uint64_t)fn, .rsi = (uint64_t)arg };
+	uint32_t resumes = 0;
 
 	if (!vmx_l1_ready() || !stack_ready()) {
 		printf("# vmx: cannot run L2: %s\n", vmx_l1_ready() ? "no pages for its stack" :
@@ -103,9 +125,11 @@ struct view_exit vmx_run(void (*fn)(void *), void *arg)
 	}
 	vmx_l1_prepare_run((uint64_t)l2_start, l2_stack + L2_STACK_PAGES * PAGE_SIZE);
 	for (;;) {
+		vmx_l1_timer_enter();
 		vmx_in_l2 = true;
 		enum vmx_result res = vmx_enter(&regs, launched);
 		vmx_in_l2 = false;
+		vmx_l1_timer_exited();
 		vmx_l1_restore_tables();
 		if (res != VMX_OK)
 			return entry_failed(res);
@@ -129,5 +153,7 @@ struct view_exit vmx_run(void (*fn)(void *), void *arg)
 		default:
 			return run_ended(reason);
 		}
+		if (++resumes >= exit_limit)
+			return too_many_exits(reason);
 	}
 }

@@ -128,13 +128,26 @@ int vmx_views_create_l1(void)
 		list()[v] = eptp_of(nv.root[v]);
 		return v;
 	}
-	return -HC_EINVAL; /* all VIEWS_MAX views exist */
+	return -HC_ENOSPC; /* all VIEWS_MAX views exist */
 }
 
+/* [a, a + len) lies wholly inside RAM (len > 0), without overflow. */
+static bool in_ram(uint64_t a, uint64_t len)
+{
+	uint64_t ram = boot_info->ram_size;
+	return len <= ram && a <= ram - len;
+}
+
+/* L2 can VMCALL with any arguments, so every one is checked here, as the
+ * VMM checks HC_VIEW_MAP: view 0 is the identity and stays so; a GPA or
+ * target outside RAM is -EFAULT (L1 could not even read such a target). */
 int vmx_views_map_l1(int v, uint64_t gpa, uint64_t pa, uint64_t len, unsigned perms)
 {
-	if (v < 0 || v >= VIEWS_MAX || !nv.root[v])
+	if (v <= 0 || v >= VIEWS_MAX || !nv.root[v] || !len ||
+	    (gpa | pa | len) & (EPT_SIZE_4K - 1) || perms & ~(VIEW_R | VIEW_W | VIEW_X))
 		return -HC_EINVAL;
+	if (!in_ram(gpa, len) || !in_ram(pa, len))
+		return -HC_EFAULT;
 	/* An execute-only leaf is a misconfiguration unless offered. */
 	if (perms == VIEW_X && !nv.exec_only)
 		return -HC_EINVAL;

@@ -8,9 +8,13 @@
 #include "ept.h"
 #include "../console.h"
 #include "../lib.h"
+#include "../paging.h"
 
-/* L2 passes guest-physical addresses of the live view; check that the
- * whole buffer is readable there before printing any of it. */
+/* L2 passes guest-physical addresses of the live view; check, before
+ * printing any of it, that the whole buffer is readable there and that L1
+ * reaches each page's target at its physical address: an EPT entry may
+ * point where L1's own page tables do not map (the boot stack's guard
+ * page, memory past RAM), and L1 must not fault on L2's behalf. */
 static bool l2_buffer_ok(uint64_t root, uint64_t gpa, uint64_t len)
 {
 	uint64_t end = gpa + len;
@@ -18,7 +22,8 @@ static bool l2_buffer_ok(uint64_t root, uint64_t gpa, uint64_t len)
 		return false;
 	for (uint64_t p = ALIGN_DOWN(gpa, EPT_SIZE_4K); p < end; p += EPT_SIZE_4K) {
 		struct ept_walk w;
-		if (ept_walk(root, p, &w) || !(w.leaf & EPT_R))
+		if (ept_walk(root, p, &w) || !(w.leaf & EPT_R) ||
+		    pt_translate(pt_root(), w.pa, NULL, NULL))
 			return false;
 	}
 	return true;
@@ -43,6 +48,16 @@ static int64_t console_write_l2(uint64_t gpa, uint64_t len)
 		done += chunk;
 	}
 	return (int64_t)len;
+}
+
+/* The view and the permissions arrive in 64-bit registers: check them
+ * whole before they narrow to an int and an unsigned (0x1_00000001 is not
+ * view 1). */
+static int64_t view_map_l2(const struct l2_regs *r)
+{
+	if (r->rbx >= VIEWS_MAX || r->rdi > (VIEW_R | VIEW_W | VIEW_X))
+		return -HC_EINVAL;
+	return vmx_views_map_l1((int)r->rbx, r->rcx, r->rdx, r->rsi, (unsigned)r->rdi);
 }
 
 bool vmx_vmcall(struct l2_regs *r)
@@ -70,7 +85,7 @@ bool vmx_vmcall(struct l2_regs *r)
 		ret = vmx_views_create_l1();
 		break;
 	case HC_VIEW_MAP:
-		ret = vmx_views_map_l1((int)r->rbx, r->rcx, r->rdx, r->rsi, (unsigned)r->rdi);
+		ret = view_map_l2(r);
 		break;
 	case HC_VIEW_CURRENT:
 		ret = vmx_views_current_l1();

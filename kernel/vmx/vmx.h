@@ -75,6 +75,7 @@
 #define EXIT_HOST_ADDR_SPACE     (1u << 9)
 #define EXIT_SAVE_EFER           (1u << 20)
 #define EXIT_LOAD_EFER           (1u << 21)
+#define EXIT_SAVE_PREEMPT_TIMER  (1u << 22)
 #define ENTRY_IA32E_GUEST        (1u << 9)
 #define ENTRY_LOAD_EFER          (1u << 15)
 #define VMFUNC_EPTP_SWITCHING    (1ul << 0)
@@ -225,14 +226,23 @@ bool vmcs_take_error(char *why, size_t n);
 int vmx_l1_init(const struct vmx_caps *c, uint64_t eptp_list_pa, uint64_t eptp,
 		char *why, size_t n);
 /* Refresh the host and guest state that may have changed since the last
- * run (CR0, CR3, CR4) and point L2 at rip with stack rsp. */
+ * run (CR0, CR3, CR4), point L2 at rip with stack rsp and give it its
+ * whole budget. */
 void vmx_l1_prepare_run(uint64_t rip, uint64_t rsp);
-/* The VMX-preemption timer bounds every stretch L2 runs without a VM exit
- * (exit 52 ends the run), so an L2 that spins cannot hang the kernel.
- * Ticks are TSC >> IA32_VMX_MISC[4:0]. Returns the previous budget; false
- * from vmx_l1_has_budget() when the CPU has no such timer. */
+/* The VMX-preemption timer bounds the time L2 runs in one vmx_run(),
+ * summed over every stretch between VM exits (exit 52 ends the run), so
+ * an L2 that spins, or loops on an instruction that exits, cannot hang
+ * the kernel. Ticks are TSC >> IA32_VMX_MISC[4:0]. Returns the previous
+ * budget; false from vmx_l1_has_budget() when the CPU has no such timer. */
 uint32_t vmx_l1_set_budget(uint32_t ticks);
 bool vmx_l1_has_budget(void);
+/* True when the CPU carries the countdown across exits itself (VM-exit
+ * control "save VMX-preemption timer value"); else L1 does it: around
+ * every VM entry of a run, call vmx_l1_timer_enter() just before and
+ * vmx_l1_timer_exited() just after. */
+bool vmx_l1_timer_saved(void);
+void vmx_l1_timer_enter(void);
+void vmx_l1_timer_exited(void);
 /* After each VM exit: reload GDTR/IDTR, whose limits the exit set to 0xffff. */
 void vmx_l1_restore_tables(void);
 const struct vmx_caps *vmx_l1_caps(void);
@@ -259,6 +269,12 @@ struct view_exit;
  * entry returns reason VMX_RUN_VMFAIL with the VM-instruction error in
  * qual, after printing it decoded. */
 #define VMX_RUN_VMFAIL (-1)
+/* A backstop where no timer bounds L2: a run whose L2 was resumed after
+ * that many exits ends with reason VMX_RUN_EXIT_LIMIT (the last exit's
+ * reason in qual). vmx_run_set_exit_limit() returns the previous limit. */
+#define VMX_RUN_EXIT_LIMIT (-2)
+#define VMX_RUN_EXITS_MAX 1000000u
+uint32_t vmx_run_set_exit_limit(uint32_t exits);
 struct view_exit vmx_run(void (*fn)(void *), void *arg);
 
 /* L2 -> L1: the VMCALL convention of include/hypercall.h. */

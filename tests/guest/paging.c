@@ -181,6 +181,38 @@ TEST(paging, "a 4K map inside a 2M leaf splits it, keeping the other 511") {
 	pmm_free_contig(&kernel_pmm, blk, 512);
 }
 
+TEST(paging, "a 2M map over a table: PT_EBUSY while 4K pages are mapped, else it frees it") {
+	uint64_t root = pt_root(), va = TEST_VA + 14 * SZ_2M, pa, flags;
+	uint64_t pg = pmm_alloc(&kernel_pmm);
+
+	ASSERT(pg != 0);
+	ASSERT_EQ(pt_map(root, va + 0x3000, pg, PT_SIZE_4K, 0), 0);  /* makes a table */
+	ASSERT_EQ(pt_map(root, va + 0x5000, pg, PT_SIZE_4K, 0), 0);
+	uint64_t free_before = pmm_free_count(&kernel_pmm);
+	EXPECT_EQ(pt_map(root, va, 0, SZ_2M, 0), PT_EBUSY);
+	EXPECT_EQ(pt_unmap(root, va + 0x3000), 0);
+	EXPECT_EQ(pt_map_range(root, va, 0, SZ_2M, 0), PT_EBUSY);     /* one left */
+	EXPECT_EQ(pt_translate(root, va + 0x5000, &pa, NULL), 0);       /* and kept */
+	EXPECT_EQ(pa, pg);
+	EXPECT_EQ(pt_unmap(root, va + 0x5000), 0);
+	/* All 512 entries empty: the 2M leaf goes in, the table page is freed. */
+	EXPECT_EQ(pt_map(root, va, 0, SZ_2M, 0), 0);
+	EXPECT_EQ(pt_translate(root, va + 0x12345, &pa, &flags), 0);
+	EXPECT_EQ(pa, 0x12345);
+	EXPECT(flags & PT_PS);
+	EXPECT_EQ(pmm_free_count(&kernel_pmm), free_before + 1);
+	/* pt_map_range takes the same way. */
+	EXPECT_EQ(pt_unmap(root, va), 0);
+	ASSERT_EQ(pt_map(root, va + 0x7000, pg, PT_SIZE_4K, 0), 0);
+	EXPECT_EQ(pt_unmap(root, va + 0x7000), 0);
+	EXPECT_EQ(pt_map_range(root, va, 0, SZ_2M, 0), 0);
+	EXPECT_EQ(pt_translate(root, va + 0x7000, &pa, &flags), 0);
+	EXPECT(flags & PT_PS);
+	EXPECT_EQ(pmm_free_count(&kernel_pmm), free_before + 1);
+	EXPECT_EQ(pt_unmap(root, va), 0);
+	pmm_free(&kernel_pmm, pg);
+}
+
 TEST(paging, "map_range: 2M leaves where aligned, 4K at the edges") {
 	uint64_t root = pt_new_root(), pa, flags;
 	/* Not live, so any addresses do; start 2 pages below a 2M boundary. */

@@ -5,6 +5,7 @@
  */
 #include "test.h"
 #include "trap.h"
+#include "lib.h"
 #include "x86.h"
 
 extern char ud_insn[], de_insn[], gp_insn[], pf_insn[];
@@ -101,4 +102,27 @@ TEST(traps, "callee-saved registers survive a caught exception")
 		  "r11", "r12", "memory", "cc");
 	EXPECT_EQ(out, 0x1234 + 0x5678);
 	EXPECT_EQ(ti.vector, VEC_UD);
+}
+
+static void std_then_ud(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("std\n\tud2");
+}
+
+#define RFLAGS_DF (1ul << 10)
+
+TEST(traps, "the caller gets its own RFLAGS back: DF set by the faulting fn is cleared")
+{
+	struct trap_info ti;
+	/* Guards around the buffers: a copy that runs backwards lands there. */
+	struct { char pad0[16], src[16], pad1[16], dst[16], pad2[16]; } b = {
+		.src = "forwards please",
+	};
+	EXPECT_EQ(trap_run(std_then_ud, 0, &ti), VEC_UD);
+	uint64_t flags = read_rflags();
+	memcpy(b.dst, b.src, sizeof(b.src));
+	__asm__ volatile("cld" ::: "memory"); /* whatever happened, not past here */
+	EXPECT_EQ(flags & RFLAGS_DF, 0);
+	EXPECT(!memcmp(b.dst, b.src, sizeof(b.src)));
 }

@@ -10,6 +10,7 @@
  */
 #include "test.h"
 #include "views.h"
+#include "kernel.h"
 #include "pmm.h"
 #include "printf.h"
 #include "lib.h"
@@ -21,6 +22,7 @@
 			SKIP("no EPT views: %s", views_why_not());          \
 	} while (0)
 
+#define RWX (VIEW_R | VIEW_W | VIEW_X)
 #define PATTERN_A 0xaaaa0000aaaa0000ul
 #define PATTERN_B 0xbbbb1111bbbb1111ul
 
@@ -57,7 +59,7 @@ static bool view1_remaps(const struct probe_pages *p)
 	int v = view_create();
 	if (!EXPECT_EQ(v, 1))
 		return false;
-	return EXPECT_EQ(view_map(1, p->a, p->b, 4096, VIEW_R | VIEW_W | VIEW_X), 0);
+	return EXPECT_EQ(view_map(1, p->a, p->b, 4096, RWX), 0);
 }
 
 TEST(views, "views_init() finds a world or says what is missing")
@@ -275,6 +277,7 @@ TEST(views, "view_map() rejects bad arguments with -EINVAL")
 	NEED_VIEWS();
 	views_reset();
 	EXPECT_EQ(view_create(), 1);
+	EXPECT_EQ(view_map(0, 0x200000, 0x200000, 4096, RWX), -HC_EINVAL);   /* view 0 */
 	EXPECT_EQ(view_map(1, 0x200800, 0x200000, 4096, VIEW_R), -HC_EINVAL);   /* unaligned */
 	EXPECT_EQ(view_map(1, 0x200000, 0x200010, 4096, VIEW_R), -HC_EINVAL);
 	EXPECT_EQ(view_map(1, 0x200000, 0x200000, 100, VIEW_R), -HC_EINVAL);
@@ -284,6 +287,65 @@ TEST(views, "view_map() rejects bad arguments with -EINVAL")
 	EXPECT_EQ(view_map(VIEWS_MAX, 0x200000, 0x200000, 4096, VIEW_R), -HC_EINVAL);
 	EXPECT_EQ(view_map(-1, 0x200000, 0x200000, 4096, VIEW_R), -HC_EINVAL);
 	EXPECT_EQ(view_map(5, 0x200000, 0x200000, 4096, VIEW_R), -HC_EINVAL);   /* no view 5 */
+	views_reset();
+}
+
+TEST(views, "view_map() of a GPA or target not wholly inside RAM: -EFAULT")
+{
+	NEED_VIEWS();
+	uint64_t in = pmm_alloc_zeroed(&kernel_pmm), end = ALIGN_UP(boot_info->ram_size, 4096);
+	ASSERT(in);
+	views_reset();
+	EXPECT_EQ(view_create(), 1);
+	EXPECT_EQ(view_map(1, in, end, 4096, RWX), -HC_EFAULT);           /* target past RAM */
+	EXPECT_EQ(view_map(1, end, in, 4096, RWX), -HC_EFAULT);           /* GPA past RAM */
+	EXPECT_EQ(view_map(1, in, end - 4096, 8192, RWX), -HC_EFAULT);    /* straddles the end */
+	EXPECT_EQ(view_map(1, end - 4096, in, 8192, RWX), -HC_EFAULT);
+	EXPECT_EQ(view_map(1, in, 1ul << 40, 4096, RWX), -HC_EFAULT);     /* far away */
+	EXPECT_EQ(view_map(1, in, -8192ul, 4096, RWX), -HC_EFAULT);       /* no wrap, top */
+	EXPECT_EQ(view_map(1, in, in, 4096, RWX), 0);                     /* inside: fine */
+	views_reset();
+	pmm_free(&kernel_pmm, in);
+}
+
+struct view0_probe {
+	uint64_t gpa, seen;
+};
+
+static void read_gpa(void *arg)
+{
+	struct view0_probe *k = arg;
+	k->seen = peek(k->gpa);
+}
+
+TEST(views, "view_map(0, ...) is -EINVAL and view 0 stays the identity, also after a reset")
+{
+	struct probe_pages p;
+	NEED_VIEWS();
+	ASSERT(probe_pages_get(&p));
+	views_reset();
+	EXPECT_EQ(view_map(0, p.a, p.b, 4096, RWX), -HC_EINVAL);
+	EXPECT_EQ(view_create(), 1);
+	EXPECT_EQ(view_map(0, p.a, p.b, 4096, RWX), -HC_EINVAL);
+	struct view0_probe k = { .gpa = p.a };
+	EXPECT_EQ(views_run(read_gpa, &k).reason, 0);
+	EXPECT_EQ(k.seen, PATTERN_A);
+	views_reset();
+	k.seen = 0;
+	EXPECT_EQ(views_run(read_gpa, &k).reason, 0);
+	EXPECT_EQ(k.seen, PATTERN_A);
+	probe_pages_put(&p);
+}
+
+TEST(views, "VIEWS_MAX views exist at most: the next view_create() is -ENOSPC")
+{
+	NEED_VIEWS();
+	views_reset();
+	for (int i = 1; i < VIEWS_MAX; i++)
+		EXPECT_EQ(view_create(), i);
+	EXPECT_EQ(view_create(), -HC_ENOSPC);
+	views_reset();
+	EXPECT_EQ(view_create(), 1);
 	views_reset();
 }
 
@@ -318,7 +380,7 @@ static void create_inside(void *arg)
 {
 	struct inner_create *c = arg;
 	c->v = view_create();
-	c->map_ret = view_map(c->v, c->p.a, c->p.b, 4096, VIEW_R | VIEW_W | VIEW_X);
+	c->map_ret = view_map(c->v, c->p.a, c->p.b, 4096, RWX);
 	vmfunc_switch(0, (uint32_t)c->v);
 	c->seen = peek(c->p.a);
 	vmfunc_switch(0, 0);
