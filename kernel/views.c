@@ -110,21 +110,22 @@ void views_reset(void)
 		vs.ops->reset();
 }
 
-/* Without a world fn still runs, with its exceptions caught alike. */
-static struct view_exit run_plain(void (*fn)(void *), void *arg)
+/* No compartment (the emulated world, or none): fn runs in place, its
+ * exceptions caught by trap_run() and reported as VIEW_EXIT_TRAP. */
+struct view_exit views_run_in_place(void (*fn)(void *), void *arg)
 {
 	struct trap_info ti;
 	int vec = trap_run(fn, arg, &ti);
 	if (vec < 0)
 		return (struct view_exit){ .reason = 0 };
 	return (struct view_exit){ .reason = VIEW_EXIT_TRAP, .vector = vec,
-				   .qual = ti.error_code, .rip = ti.rip };
+				   .qual = ti.error_code, .gpa = ti.cr2, .rip = ti.rip };
 }
 
 struct view_exit views_run(void (*fn)(void *), void *arg)
 {
 	if (views_init() == VIEWS_NONE)
-		return run_plain(fn, arg);
+		return views_run_in_place(fn, arg);
 	return vs.ops->run(fn, arg);
 }
 

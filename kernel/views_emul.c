@@ -73,17 +73,6 @@ static void emul_reset(void)
 		record[v].n = 0, record[v].lost = false;
 }
 
-static struct view_exit emul_run(void (*fn)(void *), void *arg)
-{
-	struct trap_info ti;
-	int vec = trap_run(fn, arg, &ti);
-
-	if (vec < 0)
-		return (struct view_exit){ .reason = 0 };
-	return (struct view_exit){ .reason = VIEW_EXIT_TRAP, .vector = vec,
-				   .qual = ti.error_code, .gpa = ti.cr2, .rip = ti.rip };
-}
-
 static int emul_current(void)
 {
 	return (int)hc6(HC_VIEW_CURRENT, 0, 0, 0, 0, 0);
@@ -116,7 +105,7 @@ const struct views_ops views_emulated_ops = {
 	.create = emul_create,
 	.map = emul_map,
 	.reset = emul_reset,
-	.run = emul_run,
+	.run = views_run_in_place,
 	.current = emul_current,
 	.dump = emul_dump,
 };

@@ -32,6 +32,9 @@ struct views_ops {
 	void (*dump)(int v, uint64_t gpa);
 };
 
+/* The run of a world with no compartment: fn in place, exceptions caught. */
+struct view_exit views_run_in_place(void (*fn)(void *), void *arg);
+
 extern const struct views_ops views_native_ops;
 extern const struct views_ops views_emulated_ops;
 

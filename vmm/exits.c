@@ -26,7 +26,7 @@ int exit_mmio(struct vm *vm)
 int exit_hlt(struct vm *vm)
 {
 	struct kvm_regs regs;
-	bool ifl = ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 && (regs.rflags & RFLAGS_IF);
+	bool ifl = vcpu_get_regs(vm, &regs) == 0 && (regs.rflags & RFLAGS_IF);
 
 	vmm_log("guest halted with interrupts %s at RIP 0x%llx (stage %s)%s",
 		ifl ? "enabled" : "disabled", (unsigned long long)vcpu_rip(vm), stage_describe(),

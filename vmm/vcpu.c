@@ -125,7 +125,29 @@ int vcpu_reset_bios(struct vm *vm)
 	return 0;
 }
 
-/* For messages: where the guest is. ~0 if KVM cannot say. */
+/* The registers at an exit: from the run page where KVM syncs them (valid
+ * after every KVM_RUN), else with an ioctl. */
+int vcpu_get_regs(struct vm *vm, struct kvm_regs *r)
+{
+	if (vm->sync_regs) {
+		*r = vm->run->s.regs.regs;
+		return 0;
+	}
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, r);
+}
+
+int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r)
+{
+	if (vm->sync_regs) {
+		vm->run->s.regs.regs = *r;
+		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	return ioctl(vm->vcpu_fd, KVM_SET_REGS, r);
+}
+
+/* For messages: where the guest is. ~0 if KVM cannot say. An ioctl, not
+ * the run page: it may be asked before the first KVM_RUN. */
 uint64_t vcpu_rip(const struct vm *vm)
 {
 	struct kvm_regs r;

@@ -80,32 +80,12 @@ static int inject_ud(struct vm *vm)
 	return ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev);
 }
 
-/* The registers at the exit: from the run page where KVM syncs them. */
-static int get_regs(struct vm *vm, struct kvm_regs *r)
-{
-	if (vm->sync_regs) {
-		*r = vm->run->s.regs.regs;
-		return 0;
-	}
-	return ioctl(vm->vcpu_fd, KVM_GET_REGS, r);
-}
-
-static int set_regs(struct vm *vm, const struct kvm_regs *r)
-{
-	if (vm->sync_regs) {
-		vm->run->s.regs.regs = *r;
-		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		return 0;
-	}
-	return ioctl(vm->vcpu_fd, KVM_SET_REGS, r);
-}
-
 int exit_vmfunc(struct vm *vm)
 {
 	struct kvm_regs r;
 
 	vm->vmfunc_exits++;
-	if (get_regs(vm, &r) < 0) {
+	if (vcpu_get_regs(vm, &r) < 0) {
 		vmm_log("VMFUNC at RIP 0x%llx (stage %s): KVM_GET_REGS: %s",
 			(unsigned long long)vcpu_rip(vm), stage_describe(), strerror(errno));
 		return EXIT_VMM_FAILED;
@@ -135,7 +115,7 @@ int exit_vmfunc(struct vm *vm)
 	vmm_trace("VMFUNC(0, %u) at RIP 0x%llx: view %u -> %u", index, (unsigned long long)r.rip,
 		  from, index);
 	r.rip += 3;
-	if (set_regs(vm, &r) < 0) {
+	if (vcpu_set_regs(vm, &r) < 0) {
 		vmm_log("VMFUNC(0, %u) at RIP 0x%llx (stage %s): view %u -> %u switched, but "
 			"KVM_SET_REGS failed: %s", index, (unsigned long long)r.rip - 3,
 			stage_describe(), from, index, strerror(errno));

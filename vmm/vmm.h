@@ -75,6 +75,8 @@ int kvm_setup(struct vm *vm);
 int vcpu_create(struct vm *vm, uint64_t start_ns);
 int vcpu_reset_bios(struct vm *vm);
 uint64_t vcpu_rip(const struct vm *vm);
+int vcpu_get_regs(struct vm *vm, struct kvm_regs *r);
+int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r);
 
 /* bootinfo.c */
 void bootinfo_fill(struct vm *vm, const struct options *o);
