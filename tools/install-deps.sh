@@ -16,6 +16,9 @@ need=(
 	"cc:gcc"
 	"python3:python3"
 	"bpftrace:bpftrace"
+	"busybox:busybox-static"
+	"cpio:cpio"
+	"file:file"
 )
 
 missing=()
@@ -27,7 +30,9 @@ for pair in "${need[@]}"; do
 		command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The nested KVM world (tools/in-kvm) is made ready once the packages are.
+nested() { bash "$(dirname "$0")/nested/setup.sh" >/dev/null; }
+[ ${#missing[@]} -eq 0 ] && { nested; exit 0; }
 
 cmd="apt-get install -y ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
@@ -39,3 +44,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >&2
 apt-get install -y -q "${missing[@]}" >&2
+nested
