@@ -74,8 +74,9 @@ $(B)/unit_views: tests/host/unit_views.c vmm/views.c vmm/hypercall.c vmm/guest_m
 $(B)/unit_dump_pt: tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c
 
+# Where /dev/kvm is missing, in the nested kvm_amd world (tools/in-kvm).
 run: all
-	$(B)/vmm --timeout 60 $(B)/kernel.img
+	@tools/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img
 
 test: all $(GUESTS) $(UNITS)
 	@bash tests/run_all.sh

@@ -5,8 +5,6 @@
 #include "dump_pt.h"
 #include "vmm.h"
 
-#define CR0_PE   (1u << 0)
-#define EFER_LMA (1u << 10)
 
 static const char *cpu_mode(const struct kvm_sregs *s)
 {
@@ -88,6 +86,11 @@ void dump_page_tables(const struct vm *vm)
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
 		vmm_log("dump-pt: KVM_GET_SREGS failed: no page tables to show");
+		return;
+	}
+	if (vm->run->exit_reason == KVM_EXIT_SHUTDOWN && vcpu_in_reset_state(vm)) {
+		vmm_log("dump-pt: %s reset the vCPU at the shutdown: CR3 is gone, no page tables "
+			"to show", vm->host.name);
 		return;
 	}
 	if (!(s.cr0 & CR0_PG)) {

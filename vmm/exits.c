@@ -34,8 +34,40 @@ int exit_hlt(struct vm *vm)
 	return EXIT_GUEST_CRASH;
 }
 
+/* "the OUT to port 0x80 at RIP 0x7c26": the last exit before this one. */
+static const char *last_exit_describe(const struct vm *vm)
+{
+	static char buf[96];
+	const struct last_exit *l = &vm->last;
+	int n;
+
+	if (l->reason == KVM_EXIT_UNKNOWN)
+		return "none: no exit came before it";
+	if (l->reason == KVM_EXIT_IO)
+		n = snprintf(buf, sizeof buf, "the %s port 0x%x", l->out ? "OUT to" : "IN from",
+			     l->port);
+	else
+		n = snprintf(buf, sizeof buf, "the %s exit", exit_reason_name(l->reason));
+	if (l->rip != ~0ull)
+		snprintf(buf + n, sizeof buf - (size_t)n, " at RIP 0x%llx%s",
+			 (unsigned long long)l->rip,
+			 l->reason == KVM_EXIT_IO && l->out && vm->host.rip_past_out
+				 ? " (just past it on this KVM)" : "");
+	return buf;
+}
+
+/* Where KVM re-INITs the vCPU before it reports the shutdown (kvm_amd),
+ * the registers are the reset state: never show them as the fault site.
+ * What is left is the last exit and the last stage marker. */
 int exit_shutdown(struct vm *vm)
 {
+	if (vcpu_in_reset_state(vm)) {
+		vmm_log("guest triple fault (KVM_EXIT_SHUTDOWN): an exception it could not deliver; "
+			"%s reset the vCPU before reporting it, so the fault site is lost (its "
+			"registers are the reset state, RIP 0xfff0). Last known location: %s; "
+			"stage %s", vm->host.name, last_exit_describe(vm), stage_describe());
+		return EXIT_GUEST_CRASH;
+	}
 	vmm_log("guest triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx (stage %s): an exception "
 		"it could not deliver", (unsigned long long)vcpu_rip(vm), stage_describe());
 	dump_regs(vm);

@@ -45,6 +45,21 @@ static int dispatch(struct vm *vm)
 	return EXIT_GUEST_CRASH;
 }
 
+/* Remember this exit as the last place the guest was seen: a KVM that
+ * resets the vCPU at shutdown leaves nothing else. The run page's
+ * registers cost nothing; without sync-regs only the reason is kept. */
+static void remember(struct vm *vm)
+{
+	const struct kvm_run *r = vm->run;
+
+	vm->last = (struct last_exit){
+		.reason = r->exit_reason,
+		.rip = vm->sync_regs ? r->s.regs.regs.rip : ~0ull,
+		.port = r->io.port,
+		.out = r->io.direction == KVM_EXIT_IO_OUT,
+	};
+}
+
 /* The guest was stopped from outside: say where it was. */
 static int stopped(const struct vm *vm)
 {
@@ -74,8 +89,13 @@ int run_guest(struct vm *vm)
 		stats_exit(vm->run->exit_reason);
 		if (vmm_tracing)
 			trace_exit(vm);
+		/* A #UD the VMM injected for a refused VMFUNC, that the guest's
+		 * #UD handler asks about again at this exit, is no new refusal. */
+		vm->views.echo = vm->vmfunc_ud_armed;
+		vm->vmfunc_ud_armed = false;
 		int status = dispatch(vm);
 		if (status != RUN_CONTINUE)
 			return status;
+		remember(vm);
 	}
 }

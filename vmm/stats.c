@@ -67,6 +67,7 @@ void stats_print(const struct vm *vm, uint64_t start_ns)
 {
 	uint64_t c = stage_c_entry_ns();
 
+	vmm_log("stats: KVM: %s", vm->host.name);
 	vmm_log("stats: VMM exits by reason:");
 	for (uint32_t i = 0; i <= MAX_REASON; i++)
 		if (exits[i])
@@ -79,12 +80,13 @@ void stats_print(const struct vm *vm, uint64_t start_ns)
 				(unsigned long long)hypercalls[i]);
 	const struct views_stats *v = &vm->views.stats;
 	if (v->switched + v->same + v->refused)
-		vmm_log("stats: VMFUNC %llu caught as emulation failures, %llu by HC_VMFUNC: "
+		vmm_log("stats: VMFUNC %llu caught as emulation failures, %llu by HC_VMFUNC "
+			"(%llu of them a refused one asked again): "
 			"%llu switched view, %llu to the live view, %llu refused (bad leaf or "
 			"index), %llu #UD injected; %llu host operations (mmap or memslot ioctl), "
 			"%.2f us a switch",
 			(unsigned long long)vm->vmfunc_exits,
-			(unsigned long long)hypercalls[HC_VMFUNC],
+			(unsigned long long)hypercalls[HC_VMFUNC], (unsigned long long)v->echoed,
 			(unsigned long long)v->switched, (unsigned long long)v->same,
 			(unsigned long long)v->refused, (unsigned long long)vm->vmfunc_ud,
 			(unsigned long long)v->host_ops,

@@ -146,11 +146,73 @@ int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r)
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, r);
 }
 
-/* For messages: where the guest is. ~0 if KVM cannot say. An ioctl, not
- * the run page: it may be asked before the first KVM_RUN. */
+/* The guest byte at CS-based linear address `lin`, through the guest's
+ * own paging; -1 if it is not mapped or not in RAM. */
+static int code_byte(const struct vm *vm, const struct kvm_sregs *s, uint64_t lin)
+{
+	struct kvm_translation t = { .linear_address = s->cs.base + lin };
+
+	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return -1;
+	const uint8_t *p = guest_ptr(&vm->mem, t.physical_address, 1);
+	return p ? *p : -1;
+}
+
+/* The length of the OUT that ends just before `rip` and did this exit, or
+ * 0 if the bytes there are no such OUT: EE/EF (port in DX), E6/E7 ib (port
+ * in the byte), an operand-size prefix where the size needs one. String
+ * OUTs are left alone: a REP OUTS exits with RIP still at it. */
+static unsigned out_len_before(const struct vm *vm, const struct kvm_regs *r,
+			       const struct kvm_sregs *s)
+{
+	const struct kvm_run *x = vm->run;
+	unsigned size = x->io.size;
+	bool op16 = !s->cs.db && !(s->cs.l && (s->efer & EFER_LMA)); /* 16-bit operands */
+	bool wide = size != 1, need66 = wide && ((size == 2) != op16);
+	int b1 = code_byte(vm, s, r->rip - 1), b2 = code_byte(vm, s, r->rip - 2);
+	unsigned len = 0;
+
+	if (b1 == (wide ? 0xef : 0xee) && (uint16_t)r->rdx == x->io.port)
+		len = 1;
+	else if (b2 == (wide ? 0xe7 : 0xe6) && b1 == x->io.port)
+		len = 2;
+	if (len && need66)
+		len = code_byte(vm, s, r->rip - len - 1) == 0x66 ? len + 1 : 0;
+	return len;
+}
+
+/* For messages and the trace: the address of the instruction that made
+ * the exit being handled, on every KVM. KVMs differ: at a port OUT exit
+ * upstream KVM leaves RIP at the OUT (it skips it when the VMM resumes),
+ * kvm_pvm past it; at HLT every KVM is already past it. ~0 if KVM cannot
+ * say. An ioctl, not the run page: it may be asked before the first
+ * KVM_RUN. */
 uint64_t vcpu_rip(const struct vm *vm)
 {
 	struct kvm_regs r;
+	struct kvm_sregs s;
+	const struct kvm_run *x = vm->run;
 
-	return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 ? ~0ull : r.rip;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return ~0ull;
+	bool out_past = x && x->exit_reason == KVM_EXIT_IO && vm->host.rip_past_out &&
+			x->io.direction == KVM_EXIT_IO_OUT;
+	bool hlt = x && x->exit_reason == KVM_EXIT_HLT;
+	if ((!out_past && !hlt) || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return r.rip;
+	if (hlt)
+		return code_byte(vm, &s, r.rip - 1) == 0xf4 ? r.rip - 1 : r.rip;
+	return r.rip - out_len_before(vm, &r, &s);
+}
+
+/* After a shutdown exit: has KVM put the vCPU back in its reset state
+ * (kvm_amd re-INITs it before reporting the shutdown)? */
+bool vcpu_in_reset_state(const struct vm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 &&
+	       ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0 && r.rip == 0xfff0 &&
+	       s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & 1);
 }

@@ -124,8 +124,14 @@ int64_t views_reset(struct views *vs)
 
 int64_t views_vmfunc(struct views *vs, uint64_t leaf, uint64_t index)
 {
+	bool echo = vs->echo;
+
+	vs->echo = false;
 	if (leaf != 0 || index >= vs->count) {
-		vs->stats.refused++;
+		if (echo)
+			vs->stats.echoed++;
+		else
+			vs->stats.refused++;
 		return -HC_EINVAL;
 	}
 	if (index == vs->live) {

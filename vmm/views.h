@@ -64,6 +64,8 @@ struct views_stats {
 	uint64_t switched;    /* VMFUNC that changed the live view */
 	uint64_t same;        /* VMFUNC to the view already live: nothing to do */
 	uint64_t refused;     /* bad leaf or index: the guest gets #UD */
+	uint64_t echoed;      /* ... asked again by the guest's #UD handler (HC_VMFUNC)
+			       * about a #UD the VMM injected: counted once, here */
 	uint64_t host_ops;    /* mmap calls or memslot ioctls made by switches */
 	uint64_t switch_ns;   /* host time spent in switches (VMFUNC that switched) */
 };
@@ -76,6 +78,7 @@ struct views {
 	unsigned live;
 	struct view view[VIEWS_MAX]; /* view[0] is always empty */
 	struct views_stats stats;
+	bool echo;                   /* a refusal now repeats the one just counted */
 	char err[160];               /* why the back end failed */
 };
 

@@ -110,6 +110,7 @@ int exit_vmfunc(struct vm *vm)
 			return EXIT_VMM_FAILED;
 		}
 		vm->vmfunc_ud++;
+		vm->vmfunc_ud_armed = true;
 		return RUN_CONTINUE;
 	}
 	vmm_trace("VMFUNC(0, %u) at RIP 0x%llx: view %u -> %u", index, (unsigned long long)r.rip,

@@ -22,6 +22,9 @@
  * value is the process exit status. */
 #define RUN_CONTINUE (-1)
 
+#define CR0_PE   (1u << 0)     /* protected mode */
+#define EFER_LMA (1u << 10)    /* long mode active */
+
 /* flags.c */
 struct options {
 	uint64_t ram_size;
@@ -52,11 +55,29 @@ int mem_create(struct guest_mem *m, uint64_t size);
 /* loader.c */
 int load_image(const struct guest_mem *m, const char *path);
 
+/* Which KVM serves /dev/kvm (kvm.c): the behaviours that differ between
+ * them, measured, are in the README's table of KVMs. */
+struct kvm_host {
+	const char *name;      /* "kvm_pvm", "kvm_intel", "kvm_amd", "kvm" */
+	bool rip_past_out;     /* at an OUT exit RIP is past the instruction (kvm_pvm) */
+};
+
+/* The last exit before this one: where the guest was last seen, for a
+ * host that resets the vCPU before reporting a shutdown (kvm_amd). */
+struct last_exit {
+	uint32_t reason;       /* KVM_EXIT_*; KVM_EXIT_UNKNOWN before any exit */
+	uint64_t rip;          /* RIP as KVM gave it then (run page), ~0 if not synced */
+	uint16_t port;         /* for KVM_EXIT_IO */
+	bool out;
+};
+
 /* The one VM. */
 struct vm {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
+	struct kvm_host host;
+	struct last_exit last;
 	struct guest_mem mem;
 	bool vmcall_ud;        /* VMCALL quirk disabled: VMCALL is #UD, not a hang */
 	bool sync_regs;        /* run->s.regs holds the registers at each exit */
@@ -66,6 +87,9 @@ struct vm {
 	struct views views;    /* emulated EPT views (views.h) */
 	uint64_t vmfunc_exits; /* VMFUNC caught as an emulation failure */
 	uint64_t vmfunc_ud;    /* ... that got a #UD injected */
+	bool vmfunc_ud_armed;  /* that #UD was injected just now: if the guest's
+				* #UD handler forwards it over HC_VMFUNC at the
+				* next exit, it is the same refusal, not a new one */
 };
 
 /* kvm.c */
@@ -75,6 +99,7 @@ int kvm_setup(struct vm *vm);
 int vcpu_create(struct vm *vm, uint64_t start_ns);
 int vcpu_reset_bios(struct vm *vm);
 uint64_t vcpu_rip(const struct vm *vm);
+bool vcpu_in_reset_state(const struct vm *vm);
 int vcpu_get_regs(struct vm *vm, struct kvm_regs *r);
 int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r);
 

@@ -138,6 +138,11 @@ static void vmfunc_rules(void)
 	CHECK(views_vmfunc(&vs, 1, 0) == -HC_EINVAL && views_vmfunc(&vs, 1ull << 32, 0) == -HC_EINVAL,
 	      "VMFUNC leaf 1, leaf 2^32: -EINVAL");
 	CHECK(vs.stats.refused == 4, "refusals are counted (%llu)", (unsigned long long)vs.stats.refused);
+	vs.echo = true;
+	CHECK(views_vmfunc(&vs, 0, 7) == -HC_EINVAL && vs.stats.refused == 4 && vs.stats.echoed == 1,
+	      "a refusal asked again after the VMM's own #UD: still -EINVAL, counted as an echo only");
+	CHECK(views_vmfunc(&vs, 0, 7) == -HC_EINVAL && vs.stats.refused == 5 && vs.stats.echoed == 1,
+	      "... and only that one: the next refusal counts again");
 	CHECK(views_vmfunc(&vs, 0, 1) == 0 && vs.live == 1 && vs.stats.switched == 1 &&
 	      vs.stats.host_ops == 0, "VMFUNC to an empty view 1: switches, nothing to remap");
 	views_reset(&vs);
