@@ -1,40 +1,12 @@
 /*
- * The VMM's own little ports: boot stage markers (PORT_POST), the exit
- * port (PORT_VMM_EXIT) and a port that does nothing (PORT_VMM_NULL), the
- * cheapest possible exit, as a benchmark baseline.
+ * The VMM's own little ports: boot stage markers (PORT_POST, kept by
+ * stage.c), the exit port (PORT_VMM_EXIT) and a port that does nothing
+ * (PORT_VMM_NULL), the cheapest possible exit, as a benchmark baseline.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "vmm.h"
-
-static int stage = -1;          /* last STAGE_* byte, -1 before any */
-static uint64_t c_entry_ns;     /* host time STAGE_C_ENTRY arrived, 0 if not */
-
-/* "0x30 long mode": for every message about where a guest died. */
-const char *stage_describe(void)
-{
-	static char buf[48];
-	const char *name;
-
-	switch (stage) {
-	case -1: return "none reported";
-	case STAGE_REAL: name = "real mode"; break;
-	case STAGE_LOADED: name = "image loaded"; break;
-	case STAGE_MEMMAP: name = "memory map read"; break;
-	case STAGE_PROT: name = "protected mode"; break;
-	case STAGE_LONG: name = "long mode"; break;
-	case STAGE_C_ENTRY: name = "C entry"; break;
-	default: name = "unknown stage"; break;
-	}
-	snprintf(buf, sizeof buf, "0x%02x %s", stage, name);
-	return buf;
-}
-
-uint64_t stage_c_entry_ns(void)
-{
-	return c_entry_ns;
-}
 
 /* The one mapping from a guest-reported status to ours (exit port and the
  * EXIT hypercall): 0-122 pass through, the rest mean the guest crashed. */
@@ -54,9 +26,7 @@ static int post(struct vm *vm, uint16_t port, bool out, unsigned size, uint8_t *
 		*data = 0xff; /* nothing drives the POST bus: floating */
 		return RUN_CONTINUE;
 	}
-	stage = *data;
-	if (stage == STAGE_C_ENTRY && !c_entry_ns)
-		c_entry_ns = now_ns();
+	stage_set(*data);
 	return RUN_CONTINUE;
 }
 

@@ -5,6 +5,12 @@
 #include "vmm.h"
 
 bool vmm_tracing;
+static void (*flush_first)(void);
+
+void log_flush_with(void (*flush)(void))
+{
+	flush_first = flush;
+}
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
@@ -18,7 +24,8 @@ void vmm_log(const char *fmt, ...)
 	va_list ap;
 
 	/* Guest output that came first must appear first. */
-	console_flush();
+	if (flush_first)
+		flush_first();
 	va_start(ap, fmt);
 	vlog("vmm: ", fmt, ap);
 	va_end(ap);

@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	static struct vm vm;
 
 	std_fds_open();
+	log_flush_with(console_flush);
 	stop_signals_install();
 	flags_parse(argc, argv, &opt);
 	vmm_tracing = opt.trace;

@@ -39,7 +39,8 @@ struct options {
 void flags_parse(int argc, char **argv, struct options *o);
 
 /* log.c: every message goes through here so console output stays ordered
- * with it. */
+ * with it: log_flush_with() names what to flush first (the console). */
+void log_flush_with(void (*flush)(void));
 void vmm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool vmm_tracing;
@@ -120,12 +121,15 @@ typedef int (*port_fn)(struct vm *vm, uint16_t port, bool out, unsigned size,
 void io_register(uint16_t first, uint16_t count, port_fn fn);
 int io_exit(struct vm *vm);
 
+/* stage.c: the guest's last boot stage marker. */
+void stage_set(uint8_t stage);
+const char *stage_describe(void); /* "0x30 long mode" */
+uint64_t stage_c_entry_ns(void);
+
 /* serial.c, devices.c, doorbell.c */
 void serial_register(void);
 void devices_register(void);
 void doorbell_register(void);
-const char *stage_describe(void);
-uint64_t stage_c_entry_ns(void);
 int guest_exit_status(const struct vm *vm, uint64_t status);
 
 /* run.c, exits.c */
