@@ -39,6 +39,7 @@ else
 	run_suite "host world" printf 'ok 1 - the host world # SKIP %s\n0 passed, 0 failed, 1 skipped\n' "${why#in-kvm: }"
 fi
 kvm_suites nested
+run_suite in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
 run_suite unit-guest-mem build/unit_guest_mem
 run_suite unit-hypercall build/unit_hypercall
 run_suite unit-views build/unit_views

@@ -117,6 +117,11 @@ static void vmmcall(void *arg)
 	*(uint64_t *)arg = rax;
 }
 
+#define KVM_ENOSYS 1000 /* KVM's own hypercall error (linux/kvm_para.h) */
+
+static const char quirk_on[] = "the VMM could not disable KVM's VMCALL-patching quirk "
+			       "here; a VMCALL might hang, so it is not run";
+
 static bool cpu_is_intel(void)
 {
 	uint32_t r[4];
@@ -124,31 +129,31 @@ static bool cpu_is_intel(void)
 	return r[1] == 0x756e6547; /* "Genu" */
 }
 
-#define KVM_ENOSYS 1000 /* KVM's own hypercall error (linux/kvm_para.h) */
+/* Run the CPU vendor's own hypercall instruction (VMCALL on Intel, VMMCALL
+ * on AMD), or the other one: the vector it raised, or -1. */
+static int hypercall_insn(bool own, uint64_t *rax)
+{
+	struct trap_info ti;
+	return trap_run(own == cpu_is_intel() ? vmcall : vmmcall, rax, &ti);
+}
 
-/* Which instruction KVM takes differs by vendor (README, "KVMs differ"):
- * the CPU vendor's own one may be KVM's hypercall, the other is a #UD once
- * the VMM has turned off the quirk that patches (and on kvm_pvm hangs) it. */
+/* Which instruction KVM takes differs by vendor (README, "KVMs differ"). */
 TEST(hypercall, "VMCALL/VMMCALL at CPL0: the other vendor's is a #UD, never a hang")
 {
 	NEED_VMM();
 	if (!(boot_info->features & HC_FEAT_VMCALL_UD))
-		SKIP("the VMM could not disable KVM's VMCALL-patching quirk here; "
-		     "a VMCALL might hang, so it is not run");
-	struct trap_info ti;
+		SKIP("%s", quirk_on);
 	uint64_t rax = 0;
-	EXPECT_EQ(trap_run(cpu_is_intel() ? vmmcall : vmcall, &rax, &ti), VEC_UD);
+	EXPECT_EQ(hypercall_insn(false, &rax), VEC_UD);
 }
 
 TEST(hypercall, "VMCALL/VMMCALL at CPL0: the vendor's own is KVM's (-KVM_ENOSYS) or a #UD")
 {
 	NEED_VMM();
 	if (!(boot_info->features & HC_FEAT_VMCALL_UD))
-		SKIP("the VMM could not disable KVM's VMCALL-patching quirk here; "
-		     "a VMCALL might hang, so it is not run");
-	struct trap_info ti;
+		SKIP("%s", quirk_on);
 	uint64_t rax = 0;
-	int v = trap_run(cpu_is_intel() ? vmcall : vmmcall, &rax, &ti);
+	int v = hypercall_insn(true, &rax);
 	printf("# %s: %s\n", cpu_is_intel() ? "VMCALL" : "VMMCALL",
 	       v < 0 ? "taken by KVM, RAX = -1000" : "a #UD (this KVM takes neither)");
 	EXPECT(v == VEC_UD || (v < 0 && rax == (uint64_t)-KVM_ENOSYS));
