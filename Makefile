@@ -26,7 +26,7 @@ K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
 K_OBJ    := $(K_ASRC:%.asm=$(B)/k/%.o) $(K_CSRC:%.c=$(B)/k/%.o)
 GUESTS   := $(patsubst tests/guests/%.asm,$(B)/guests/%.img,$(wildcard tests/guests/*.asm))
 # Host unit tests link the VMM's pure parts (no KVM) directly.
-UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall $(B)/unit_views $(B)/unit_dump_pt
+UNITS    := $(B)/unit_guest_mem $(B)/unit_hypercall $(B)/unit_views $(B)/unit_dump_pt $(B)/unit_insn
 DEPS_OK  := $(B)/.deps-ok
 
 .PHONY: all run test test-host test-vmm test-qemu test-bochs test-tools trace bench deps clean
@@ -73,6 +73,9 @@ $(B)/unit_views: tests/host/unit_views.c vmm/views.c vmm/hypercall.c vmm/guest_m
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_views.c vmm/views.c vmm/hypercall.c vmm/guest_mem.c
 $(B)/unit_dump_pt: tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c $(wildcard vmm/*.h include/*.h tests/host/*.h)
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c
+
+$(B)/unit_insn: tests/host/unit_insn.c vmm/insn.c vmm/insn.h tests/host/tap.h
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_insn.c vmm/insn.c
 
 # Where /dev/kvm is missing, in the nested kvm_amd world (tools/in-kvm).
 run: all

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "bootinfo.h"
+#include "insn.h"
 #include "vmm.h"
 
 #define MSR_IA32_TSC 0x10
@@ -158,29 +159,6 @@ static int code_byte(const struct vm *vm, const struct kvm_sregs *s, uint64_t li
 	return p ? *p : -1;
 }
 
-/* The length of the OUT that ends just before `rip` and did this exit, or
- * 0 if the bytes there are no such OUT: EE/EF (port in DX), E6/E7 ib (port
- * in the byte), an operand-size prefix where the size needs one. String
- * OUTs are left alone: a REP OUTS exits with RIP still at it. */
-static unsigned out_len_before(const struct vm *vm, const struct kvm_regs *r,
-			       const struct kvm_sregs *s)
-{
-	const struct kvm_run *x = vm->run;
-	unsigned size = x->io.size;
-	bool op16 = !s->cs.db && !(s->cs.l && (s->efer & EFER_LMA)); /* 16-bit operands */
-	bool wide = size != 1, need66 = wide && ((size == 2) != op16);
-	int b1 = code_byte(vm, s, r->rip - 1), b2 = code_byte(vm, s, r->rip - 2);
-	unsigned len = 0;
-
-	if (b1 == (wide ? 0xef : 0xee) && (uint16_t)r->rdx == x->io.port)
-		len = 1;
-	else if (b2 == (wide ? 0xe7 : 0xe6) && b1 == x->io.port)
-		len = 2;
-	if (len && need66)
-		len = code_byte(vm, s, r->rip - len - 1) == 0x66 ? len + 1 : 0;
-	return len;
-}
-
 /* For messages and the trace: the address of the instruction that made
  * the exit being handled, on every KVM. KVMs differ: at a port OUT exit
  * upstream KVM leaves RIP at the OUT (it skips it when the VMM resumes),
@@ -202,7 +180,13 @@ uint64_t vcpu_rip(const struct vm *vm)
 		return r.rip;
 	if (hlt)
 		return code_byte(vm, &s, r.rip - 1) == 0xf4 ? r.rip - 1 : r.rip;
-	return r.rip - out_len_before(vm, &r, &s);
+	struct out_exit o = {
+		.port = x->io.port, .size = x->io.size, .dx = (uint16_t)r.rdx,
+		.op16 = !s.cs.db && !(s.cs.l && (s.efer & EFER_LMA)),
+	};
+	for (unsigned i = 0; i < 3; i++)
+		o.before[i] = code_byte(vm, &s, r.rip - 1 - i);
+	return r.rip - out_len_before(&o);
 }
 
 /* After a shutdown exit: has KVM put the vCPU back in its reset state
