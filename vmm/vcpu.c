@@ -198,5 +198,5 @@ bool vcpu_in_reset_state(const struct vm *vm)
 
 	return ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 &&
 	       ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0 && r.rip == 0xfff0 &&
-	       s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & 1);
+	       s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & CR0_PE);
 }
