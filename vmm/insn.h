@@ -25,4 +25,12 @@ struct out_exit {
  * String OUTs are not decoded: a REP OUTS exits with RIP still at it. */
 unsigned out_len_before(const struct out_exit *x);
 
+/* An emulation failure (KVM_EXIT_INTERNAL_ERROR) whose attached bytes are
+ * a bare VMFUNC (0f 01 d4), which vmfunc.c emulates; or a VMFUNC behind
+ * legacy and REX prefixes, which it does not. Both read only the first
+ * insn_size (at most 15) bytes, and only if KVM says it attached them. */
+struct kvm_run;
+bool is_vmfunc(const struct kvm_run *run);
+bool is_prefixed_vmfunc(const struct kvm_run *run);
+
 #endif

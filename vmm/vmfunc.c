@@ -16,53 +16,8 @@
 
 #define VEC_UD 6
 
-static const uint8_t vmfunc_op[3] = { 0x0f, 0x01, 0xd4 };
-
-/* The bytes of the instruction KVM could not emulate; 0 if it gave none. */
-static unsigned failed_insn(const struct kvm_run *r, const uint8_t **bytes)
-{
-	unsigned n = r->emulation_failure.insn_size;
-
-	if (r->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
-	    !(r->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
-		return 0;
-	*bytes = r->emulation_failure.insn_bytes;
-	return n < sizeof r->emulation_failure.insn_bytes ? n
-							 : sizeof r->emulation_failure.insn_bytes;
-}
-
-bool is_vmfunc(const struct kvm_run *r)
-{
-	const uint8_t *b;
-	unsigned n = failed_insn(r, &b);
-
-	return n >= 3 && !memcmp(b, vmfunc_op, 3);
-}
-
-/* Legacy prefixes (segment, 66, 67, f0, f2, f3), then at most one REX. */
-static unsigned prefix_len(const uint8_t *b, unsigned n)
-{
-	static const uint8_t legacy[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67,
-					  0xf0, 0xf2, 0xf3 };
-	unsigned i = 0;
-
-	while (i < n && memchr(legacy, b[i], sizeof legacy))
-		i++;
-	if (i < n && (b[i] & 0xf0) == 0x40)
-		i++;
-	return i;
-}
-
-/* VMFUNC behind prefixes: the emulation takes the bare 0f 01 d4 only
- * (what prefixes would mean to VMFUNC is not defined), so this one ends
- * the run as the internal error it is; exits.c says why. */
-bool is_prefixed_vmfunc(const struct kvm_run *r)
-{
-	const uint8_t *b;
-	unsigned n = failed_insn(r, &b), p = n ? prefix_len(b, n) : 0;
-
-	return p && n >= p + 3 && !memcmp(b + p, vmfunc_op, 3);
-}
+/* The decoding of the failed instruction (is_vmfunc, is_prefixed_vmfunc)
+ * is in insn.c, free of KVM for the unit tests and fuzzers. */
 
 /* An injected, not pending, exception: kvm_pvm drops pending ones here
  * and the guest would just run VMFUNC again (PLATFORM.md). */
