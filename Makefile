@@ -38,12 +38,28 @@ $(DEPS_OK): tools/install-deps.sh
 	@mkdir -p $(B) && touch $@
 deps: $(DEPS_OK)
 
-$(B)/vmm-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) | $(DEPS_OK)
+$(B)/vmm-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(VMM_CFLAGS) -c $< -o $@
+	$(CC) $(VMM_CFLAGS) -I$(B)/gen -c $< -o $@
+
+# System call names for the sandbox's SIGSYS message, from the UAPI header.
+$(B)/gen/syscall_names.h: | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	echo '#include <asm/unistd.h>' | $(CC) -E -dM - | \
+	  awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { sub("__NR_", "", $$2); print "\t[" $$3 "] = \"" $$2 "\"," }' | \
+	  sort -t'[' -k2 -n | { echo 'static const char *const syscall_names[] = {'; cat; echo '};'; } >$@
 
 $(B)/vmm: $(VMM_OBJ)
 	$(CC) $(VMM_CFLAGS) -o $@ $^
+
+# The same VMM with AddressSanitizer and UBSan, every report fatal: make
+# test runs the host tests against it as one more suite.
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(B)/vmm-asan-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(VMM_CFLAGS) $(ASAN_CFLAGS) -I$(B)/gen -c $< -o $@
+$(B)/vmm-asan: $(VMM_SRC:vmm/%.c=$(B)/vmm-asan-obj/%.o)
+	$(CC) $(VMM_CFLAGS) $(ASAN_CFLAGS) -o $@ $^
 
 $(B)/k/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -81,7 +97,7 @@ $(B)/unit_insn: tests/host/unit_insn.c vmm/insn.c vmm/insn.h tests/host/tap.h
 run: all
 	@tools/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img
 
-test: all $(GUESTS) $(UNITS)
+test: all $(B)/vmm-asan $(GUESTS) $(UNITS)
 	@bash tests/run_all.sh
 
 # The baseline VMM for the boot-to-exit figure.

@@ -35,10 +35,19 @@ kvm_suites() {
 # (QEMU TCG, tools/nested/) always, so every machine runs upstream KVM.
 if why=$(KVM_WORLD=host tools/in-kvm true 2>&1); then
 	kvm_suites host
+	fast=host
 else
 	run_suite "host world" printf 'ok 1 - the host world # SKIP %s\n0 passed, 0 failed, 1 skipped\n' "${why#in-kvm: }"
+	fast=nested
 fi
 kvm_suites nested
+# The host tests once more against the ASan+UBSan build, in the fastest
+# world: every report aborts the VMM, which fails its test. Leak checks are
+# off: LeakSanitizer's thread would break the sandbox, and a VMM's memory
+# ends with its run (the resource test bounds what it holds meanwhile).
+run_suite "host-asan [$fast]" bash tests/in_world.sh $fast env VMM=build/vmm-asan GUESTS=build/guests \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+	bash tests/host/run.sh
 run_suite in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
 run_suite unit-guest-mem build/unit_guest_mem
 run_suite unit-hypercall build/unit_hypercall

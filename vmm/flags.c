@@ -163,6 +163,8 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->stats = true;
 		} else if (!strcmp(a, "--dump-pt")) {
 			o->dump_pt = true;
+		} else if (!strcmp(a, "--no-sandbox")) {
+			o->no_sandbox = true;
 		} else if ((v = value_of(argc, argv, &i, NULL, "--view-switch"))) {
 			if (!strcmp(v, "remap") || !strcmp(v, "memslot"))
 				o->view_memslot = !strcmp(v, "memslot");

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	/* Taken first: boot info reports the guest TSC as of this moment. */
 	uint64_t start_ns = now_ns();
 	struct options opt;
-	static struct vm vm;
+	static struct vm vm = { .stats_fd = -1 };
 
 	std_fds_open();
 	log_flush_with(console_flush);
@@ -55,6 +55,8 @@ int main(int argc, char **argv)
 	    vcpu_create(&vm, start_ns) < 0 ||
 	    views_setup(&vm, &opt) < 0)
 		return setup_failed();
+	if (opt.stats)
+		stats_open(&vm);
 	bootinfo_fill(&vm, &opt);
 	if (vcpu_reset_bios(&vm) < 0)
 		return setup_failed();
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
 	serial_register();
 	devices_register();
 	doorbell_register();
+	if (!opt.no_sandbox && sandbox_enter(&vm) < 0)
+		return setup_failed();
 
 	int status = run_guest(&vm);
 	console_flush();

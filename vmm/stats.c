@@ -32,19 +32,23 @@ static const char *const kvm_names[] = {
 	"insn_emulation", "insn_emulation_fail", "pf_fixed", "hypercalls",
 };
 
+/* Opened during set-up: the sandbox then allows reading it, and no more. */
+void stats_open(struct vm *vm)
+{
+	vm->stats_fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, 0);
+}
+
 static void print_kvm_stats(const struct vm *vm)
 {
 	struct kvm_stats_header h;
-	int fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, 0);
+	int fd = vm->stats_fd;
 
 	if (fd < 0) {
 		vmm_log("stats: no KVM vCPU stats (KVM_GET_STATS_FD unsupported)");
 		return;
 	}
-	if (pread(fd, &h, sizeof h, 0) != sizeof h) {
-		close(fd);
+	if (pread(fd, &h, sizeof h, 0) != sizeof h)
 		return;
-	}
 	size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
 	char *d = malloc(dsize * h.num_desc);
 	if (d && pread(fd, d, dsize * h.num_desc, h.desc_offset) == (ssize_t)(dsize * h.num_desc)) {
@@ -60,7 +64,6 @@ static void print_kvm_stats(const struct vm *vm)
 		}
 	}
 	free(d);
-	close(fd);
 }
 
 void stats_print(const struct vm *vm, uint64_t start_ns)

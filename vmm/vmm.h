@@ -34,6 +34,7 @@ struct options {
 	bool stats;
 	bool dump_pt;          /* --dump-pt: print the guest's page tables at exit */
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
+	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
 	const char *image;
 };
 void flags_parse(int argc, char **argv, struct options *o);
@@ -79,6 +80,7 @@ struct vm {
 	size_t run_size;
 	struct kvm_host host;
 	struct last_exit last;
+	int stats_fd;          /* KVM's vCPU stats (--stats), -1 if none */
 	struct guest_mem mem;
 	bool vmcall_ud;        /* VMCALL quirk disabled: VMCALL is #UD, not a hang */
 	bool sync_regs;        /* run->s.regs holds the registers at each exit */
@@ -154,7 +156,11 @@ int views_setup(struct vm *vm, const struct options *o);
 /* views_memslot.c: the --view-switch=memslot back end. */
 int views_memslot_init(struct vm *vm);
 
+/* sandbox.c: the seccomp allowlist, entered before the first KVM_RUN. */
+int sandbox_enter(const struct vm *vm);
+
 /* stats.c */
+void stats_open(struct vm *vm);
 void stats_exit(uint32_t reason);
 void stats_hypercall(uint32_t nr);
 void stats_print(const struct vm *vm, uint64_t start_ns);

@@ -400,4 +400,32 @@ check "signal: SIGINT while a FIFO image waits for a writer: 125, saying so" 125
 	"image '.*fifo.img': stopped by SIGINT while waiting to open it: the guest never ran"
 exec 5>&-
 
+# --- sandbox -------------------------------------------------------------------
+# seccomp_of READY ARGS...: the VMM's threads' "Seccomp:" modes while it runs
+# a guest (once READY holds), one per line; stopped with SIGTERM after.
+seccomp_of() {
+	local ready=$1
+	shift
+	"$VMM" "$@" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		eval "$ready" && break
+		sleep 0.1
+	done
+	modes=$(cat /proc/$pid/task/*/status 2>/dev/null | awk '/^Seccomp:/ { print $2 }')
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+}
+seccomp_of "$spinning" "$(guest spin)"
+[ -n "$modes" ] && [ -z "$(echo "$modes" | grep -vx 2)" ] &&
+	ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" ||
+	not_ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" "modes: $modes"
+seccomp_of "$spinning" --no-sandbox "$(guest spin)"
+[ "$modes" = 0 ] && ok "sandbox: --no-sandbox runs without it (Seccomp: 0)" ||
+	not_ok "sandbox: --no-sandbox runs without it (Seccomp: 0)" "modes: $modes"
+VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: a call off the allowlist (test hook) ends with 125, naming it" 125 \
+	"sandbox: system call 110 \(getppid\) is not on the VMM's seccomp allowlist" "$(guest com1)"
+VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: ... and with --no-sandbox the same run passes" 0 "" \
+	--no-sandbox "$(guest com1)"
+
 finish
