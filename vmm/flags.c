@@ -36,6 +36,8 @@ static const char usage[] =
 "                      default) mmaps other RAM over the range; memslot deletes\n"
 "                      and re-adds KVM memslots, which costs more and drops\n"
 "                      every shadow mapping: a comparison for make bench only\n"
+"      --no-sandbox    run without the seccomp allowlist the VMM confines\n"
+"                      itself to before the guest's first instruction\n"
 "  -h, --help          print this help and exit\n"
 "\n"
 "Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
