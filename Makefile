@@ -93,6 +93,41 @@ $(B)/unit_dump_pt: tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c $(wil
 $(B)/unit_insn: tests/host/unit_insn.c vmm/insn.c vmm/insn.h tests/host/tap.h
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_insn.c vmm/insn.c
 
+# libFuzzer harnesses (tests/fuzz/, README "Fuzzing"), built with clang out
+# of tree in build/fuzz/. FUZZ_<name> lists the VMM sources each one tests;
+# fuzz_flags.c takes flags.c's exit() (-Dexit=..., the harness says why).
+FUZZ_CC     ?= clang
+FUZZ_S      ?= 60
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Ivmm \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZERS     := hypercall guest_mem loader flags dump_pt insn
+FUZZ_hypercall := vmm/hypercall.c vmm/views.c vmm/guest_mem.c
+FUZZ_guest_mem := vmm/guest_mem.c
+FUZZ_loader    := vmm/loader.c vmm/log.c vmm/guest_mem.c
+FUZZ_flags     := vmm/flags.c -Dexit=fuzz_exit
+FUZZ_dump_pt   := vmm/dump_pt.c vmm/guest_mem.c
+FUZZ_insn      := vmm/insn.c
+# Page tables need a few pages of RAM to point at each other; a walk through
+# tables shared in a loop runs to its 100000-table limit: seconds under ASan.
+FUZZ_OPTS_dump_pt := -max_len=20488 -timeout=30
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.c vmm/*.h include/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_$*)
+
+# make fuzz (one harness: make libfuzz-NAME): each harness FUZZ_S seconds
+# from its corpus; new inputs go to build/fuzz/NAME/, crashes to
+# build/fuzz/NAME-crash-*, the log to build/fuzz/NAME.log.
+.PHONY: fuzz
+fuzz: $(FUZZERS:%=libfuzz-%)
+libfuzz-%: $(B)/fuzz/fuzz_%
+	@mkdir -p $(B)/fuzz/$*
+	@echo "fuzz $*: $(FUZZ_S) s, log $(B)/fuzz/$*.log"
+	@$< -max_total_time=$(FUZZ_S) -timeout=10 -close_fd_mask=3 -print_final_stats=1 \
+	  -artifact_prefix=$(B)/fuzz/$*- $(FUZZ_OPTS_$*) $(B)/fuzz/$* tests/fuzz/corpus/$* \
+	  >$(B)/fuzz/$*.log 2>&1; s=$$?; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^SUMMARY|ERROR' $(B)/fuzz/$*.log; exit $$s
+
 # Where /dev/kvm is missing, in the nested kvm_amd world (tools/in-kvm).
 run: all
 	@tools/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img

@@ -19,6 +19,8 @@ need=(
 	"busybox:busybox-static"
 	"cpio:cpio"
 	"file:file"
+	"clang:clang"
+	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
 
 missing=()
