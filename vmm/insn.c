@@ -11,15 +11,21 @@ unsigned out_len_before(const struct out_exit *x)
 	bool wide = x->size != 1;
 	/* 16-bit code needs 66 for a 32-bit OUT, other code for a 16-bit one. */
 	bool need66 = wide && ((x->size == 2) != x->op16);
-	unsigned len = 0;
+	/* Both forms can end in the same byte (66 e7 ef is also ef after e7,
+	 * when DX = port = 0xef): each is tried with its prefix, short first. */
+	unsigned form[2] = {
+		x->before[0] == (wide ? 0xef : 0xee) && x->dx == x->port ? 1 : 0,
+		x->before[1] == (wide ? 0xe7 : 0xe6) && x->before[0] == x->port ? 2 : 0,
+	};
 
-	if (x->before[0] == (wide ? 0xef : 0xee) && x->dx == x->port)
-		len = 1;
-	else if (x->before[1] == (wide ? 0xe7 : 0xe6) && x->before[0] == x->port)
-		len = 2;
-	if (len && need66)
-		len = len < 3 && x->before[len] == 0x66 ? len + 1 : 0;
-	return len;
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned len = form[i];
+		if (len && !need66)
+			return len;
+		if (len && x->before[len] == 0x66)
+			return len + 1;
+	}
+	return 0;
 }
 
 static const uint8_t vmfunc_op[3] = { 0x0f, 0x01, 0xd4 };

@@ -125,3 +125,7 @@ write("insn", "out_dx_al", out(0x3f8, 0, 0x3f8, 0, [0xee, 0, 0]))
 write("insn", "out_dx_eax_16", out(0x500, 2, 0x500, 1, [0xef, 0x66, 0x90]))
 write("insn", "out_imm8", out(0x80, 0, 0x1234, 0, [0x80, 0xe6, 0]))
 write("insn", "out_imm8_o32_16", out(0x70, 2, 0, 1, [0x70, 0xe7, 0x66]))
+# Found by this harness's reference decoder: o32 out 0xef, eax in 16-bit
+# code (66 e7 ef) with DX = 0xef also ends in ef; out_len_before() took it
+# for the DX form, found no 66 before that, and gave 0 (fixed: both forms).
+write("insn", "out_o32_imm8_ef_16", out(0xef, 2, 0xef, 1, [0xef, 0xe7, 0x66]))
