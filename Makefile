@@ -111,9 +111,11 @@ FUZZ_insn      := vmm/insn.c
 # tables shared in a loop runs to its 100000-table limit: seconds under ASan.
 FUZZ_OPTS_dump_pt := -max_len=20488 -timeout=30
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.c vmm/*.h include/*.h) | $(DEPS_OK)
+# Each rebuilt only when its own sources change, so replay stays quick.
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.h include/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_$*)
+$(foreach f,$(FUZZERS),$(eval $(B)/fuzz/fuzz_$(f): $(filter %.c,$(FUZZ_$(f)))))
 
 # make fuzz (one harness: make libfuzz-NAME): each harness FUZZ_S seconds
 # from its corpus; new inputs go to build/fuzz/NAME/, crashes to
