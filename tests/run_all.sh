@@ -54,6 +54,7 @@ run_suite unit-hypercall build/unit_hypercall
 run_suite unit-views build/unit_views
 run_suite unit-dump-pt build/unit_dump_pt
 run_suite unit-insn build/unit_insn
+run_suite fuzz-replay bash tests/fuzz/replay.sh
 run_suite guest-qemu bash tests/run_guest.sh qemu
 [ -f tests/bochs/run.sh ] && run_suite guest-bochs bash tests/run_guest.sh bochs
 echo "==="

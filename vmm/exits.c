@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 
+#include "insn.h"
 #include "vmm.h"
 
 #define RFLAGS_IF (1u << 9)

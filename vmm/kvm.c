@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -74,9 +75,12 @@ static struct kvm_host kvm_identify(void)
 
 int kvm_setup(struct vm *vm)
 {
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	/* VMM_KVM_DEVICE is for tests only (README): a device that is not KVM. */
+	const char *dev = getenv("VMM_KVM_DEVICE") ? getenv("VMM_KVM_DEVICE") : "/dev/kvm";
+
+	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		vmm_log("cannot open /dev/kvm: %s (is KVM enabled, and may this user use it?)",
+		vmm_log("cannot open %s: %s (is KVM enabled, and may this user use it?)", dev,
 			strerror(errno));
 		return -1;
 	}
@@ -84,8 +88,12 @@ int kvm_setup(struct vm *vm)
 	vmm_trace("KVM: %s (RIP at an OUT exit: %s the instruction)", vm->host.name,
 		  vm->host.rip_past_out ? "past" : "at");
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api < 0) {
+		vmm_log("%s is not KVM: KVM_GET_API_VERSION: %s", dev, strerror(errno));
+		return -1;
+	}
 	if (api != KVM_API_VERSION) {
-		vmm_log("/dev/kvm speaks API version %d, this VMM needs %d", api, KVM_API_VERSION);
+		vmm_log("%s speaks KVM API version %d, this VMM needs %d", dev, api, KVM_API_VERSION);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {

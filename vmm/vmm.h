@@ -147,9 +147,8 @@ const char *exit_reason_name(uint32_t reason);
 void dump_regs(const struct vm *vm);
 void dump_page_tables(const struct vm *vm);
 
-/* vmfunc.c: VMFUNC caught as a KVM emulation failure; views set-up. */
-bool is_vmfunc(const struct kvm_run *run);
-bool is_prefixed_vmfunc(const struct kvm_run *run);
+/* vmfunc.c: VMFUNC caught as a KVM emulation failure (insn.h decodes
+ * it); views set-up. */
 int exit_vmfunc(struct vm *vm);
 int views_setup(struct vm *vm, const struct options *o);
 

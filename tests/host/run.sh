@@ -428,4 +428,52 @@ VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: a call off the allowlist (test hoo
 VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: ... and with --no-sandbox the same run passes" 0 "" \
 	--no-sandbox "$(guest com1)"
 
+# --- resources -------------------------------------------------------------------
+# The VMM's own memory, beyond the guest RAM it has touched (RssShmem: the
+# memfd), stays under 2 MiB however the guest floods: a storm of
+# CONSOLE_WRITE hypercalls, and a rep outsb to COM1 at one exit a byte.
+if grep -q __asan_init "$VMM"; then
+	skip "resources: the VMM's own memory stays under 2 MiB beyond guest RAM" \
+		"a sanitizer build: its runtime's shadow memory is not the VMM's"
+else
+	for run in "-c h $(guest flood)" "-c c $(guest flood)"; do
+		# shellcheck disable=SC2086
+		"$VMM" --timeout 4 $run >/dev/null 2>"$tmp/err" &
+		pid=$!
+		sleep 2
+		own=$(awk '/^VmRSS:/ { r = $2 } /^RssShmem:/ { s = $2 } END { if (r) print r - s }' \
+			/proc/$pid/status 2>/dev/null)
+		wait "$pid"
+		[ -n "$own" ] && [ "$own" -lt 2048 ] &&
+			ok "resources: after 2 s of flood '${run:3:1}' the VMM holds $own KiB beyond guest RAM (< 2048)" ||
+			not_ok "resources: after 2 s of flood '${run:3:1}' the VMM holds ${own:-?} KiB beyond guest RAM (< 2048)" \
+				"VmRSS - RssShmem too large, or the run ended first"
+	done
+fi
+
+# --- bad host input ----------------------------------------------------------------
+for t in nan inf -inf 1e30 0x10; do
+	expect "flags: --timeout $t is refused" 125 "--timeout: invalid time '$t'" --timeout $t "$(guest com1)"
+done
+expect "image: a character device that reads nothing (/dev/null) is refused" 125 \
+	"image '/dev/null': empty file, expected a boot sector" /dev/null
+expect "image: an endless device (/dev/zero) is refused as too large" 125 "image '/dev/zero': too large" /dev/zero
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$tmp/sock"
+expect "image: a socket is refused" 125 "image '$tmp/sock': cannot open: No such device or address" "$tmp/sock"
+VMM_KVM_DEVICE=$tmp/none expect "kvm: a missing KVM device (VMM_KVM_DEVICE, test-only) is refused, named" 125 \
+	"cannot open $tmp/none: No such file or directory" "$(guest com1)"
+VMM_KVM_DEVICE=/dev/null expect "kvm: a device that is not KVM is refused, named" 125 \
+	"/dev/null is not KVM: KVM_GET_API_VERSION: Inappropriate ioctl" "$(guest com1)"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ "$(stat -c %a /dev/kvm)" = 600 ]; then
+	chmod o+rx "$tmp" && cp "$(guest com1)" "$tmp/com1.img" && chmod o+r "$tmp/com1.img"
+	status=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMM" "$tmp/com1.img" >"$tmp/out" 2>"$tmp/err" ||
+		status=$?
+	check "kvm: no permission on /dev/kvm (as nobody): 125, saying so" 125 \
+		"cannot open /dev/kvm: Permission denied"
+else
+	skip "kvm: no permission on /dev/kvm (as nobody)" \
+		"needs root, setpriv and a /dev/kvm of mode 600 here ($(stat -c %a /dev/kvm 2>/dev/null))"
+fi
+
 finish
