@@ -156,9 +156,10 @@ test-bochs: all
 test-tools: all
 	@VMM=$(B)/vmm IMAGE=$(B)/kernel.img bash tests/host/tools.sh
 
-# Look inside KVM while the image boots (root, bpftrace; tools/kvm-trace.sh).
+# Look inside KVM while the image boots (root, bpftrace; tools/kvm-trace.sh),
+# through tools/in-kvm: here if /dev/kvm works, else in the nested kvm_amd world.
 trace: all
-	@bash tools/kvm-trace.sh
+	@tools/in-kvm bash tools/kvm-trace.sh
 
 clean:
 	rm -rf $(B)

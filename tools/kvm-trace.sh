@@ -3,19 +3,29 @@
 # exits by reason (in KVM and to the VMM), port I/O and boot stages, emulated
 # instructions, shadow MMU pages, the MMU roots, MMU-root loads and vCPU loads.
 #
-#   tools/kvm-trace.sh [-q] [--raw FILE] [-- VMM ARGS...]
+#   tools/kvm-trace.sh [-q] [--raw FILE] [--probes FILE] [-- VMM ARGS...]
 #
-#   VMM ARGS   default: --timeout 60 -c 'test=boot*' build/kernel.img
-#   -q         do not print the probe table (tools/kvm-probes.sh) first
-#   --raw FILE keep bpftrace's raw output (maps and events) in FILE
-#   VMM=PATH   the VMM binary (default build/vmm)
+#   VMM ARGS     default: --timeout 60 -c 'test=boot*' build/kernel.img
+#   -q           do not print the probe table (tools/kvm-probes.sh) first
+#   --raw FILE   keep bpftrace's raw output (maps and events) in FILE
+#   --probes FILE  use this output of tools/kvm-probes.sh, from this same
+#                world, instead of running it again (it costs seconds under
+#                emulation)
+#   VMM=PATH     the VMM binary (default build/vmm)
+#
+# It needs a KVM where it runs: on a machine without /dev/kvm run it under
+# tools/in-kvm, as `make trace` does (Debian's kvm_amd under QEMU TCG). Its
+# first line names the world and the KVM it traces.
 #
 # It asks tools/kvm-probes.sh what this host can attach and builds the
 # bpftrace program from the parts in tools/kvm-*.bt that can run here: the
-# kvm:* and kvmmmu:* tracepoints, the MMU root read through BTF, and the
-# seed's function probes (vmx/svm/pvm_load_mmu_pgd, *_vcpu_load) as kfunc or
-# kprobe where those work. It says up front what it attached and what not,
-# and why. Only events of the VMM's process are counted.
+# kvm:* and kvmmmu:* tracepoints, the seed's function probes
+# (vmx/svm/pvm_load_mmu_pgd, *_vcpu_load) as kfunc or kprobe where those
+# work, and, where no load_mmu_pgd probe attaches, the MMU root read through
+# BTF. It says up front what it attached and what not, and why. Only events
+# of the VMM's process are counted. The function probes print every event
+# (comm, vCPU, root HPA and level / cpu), then the summary gives the distinct
+# roots, the loads of this boot and the top kernel stacks.
 #
 # Exit status: the VMM's, or 126 if nothing could be traced (the reason is
 # printed). Needs root and bpftrace.
@@ -24,11 +34,12 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.." || exit 126
 VMM=${VMM:-build/vmm}
-quiet=0 raw=""
+quiet=0 raw="" probes_file=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-q) quiet=1 ;;
 	--raw) raw=${2:?--raw needs a file}; shift ;;
+	--probes) probes_file=${2:?--probes needs a file}; shift ;;
 	--) shift; break ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "kvm-trace: unknown argument '$1' (try --help)" >&2; exit 126 ;;
@@ -50,19 +61,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ---- which world, which KVM ----------------------------------------------------------
+
+# KVM_WORLD is set by tools/in-kvm; run directly, this is the host world.
+kvm=$(bash "$here/kvm-name")
+case ${KVM_WORLD:-host} in
+nested) world="nested world (Debian's $(uname -r) under QEMU TCG, tools/in-kvm)" ;;
+*) world="host world ($(uname -r))" ;;
+esac
+say "tracing in the $world; /dev/kvm served by $kvm"
+[ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/in-kvm (make trace does), which boots a KVM under emulation"
+
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
+# Before the probe table: that costs seconds, and without root it is moot.
+[ "$(id -u)" -eq 0 ] || cannot "not root (bpftrace needs root)"
+command -v bpftrace >/dev/null 2>&1 || cannot "bpftrace is not installed (Debian/Ubuntu package bpftrace)"
 
 # ---- what this host has ------------------------------------------------------------
 
-bash "$here/kvm-probes.sh" >"$tmp/probes" 2>&1
+if [ -n "$probes_file" ]; then
+	cp "$probes_file" "$tmp/probes" || cannot "cannot read $probes_file"
+else
+	bash "$here/kvm-probes.sh" >"$tmp/probes" 2>&1
+fi
 [ $quiet -eq 1 ] || { say "probes on this host (tools/kvm-probes.sh):"; sed 's/^/  /' "$tmp/probes"; }
 
 # has PROBE: kvm-probes.sh said "PROBE: yes". why PROBE: its reason.
 has() { grep -q "^$1: yes" "$tmp/probes"; }
 why() { sed -n "s/^$1: no (\(.*\))\$/\1/p" "$tmp/probes" | head -n1; }
 
-[ "$(id -u)" -eq 0 ] || cannot "not root (bpftrace needs root)"
-command -v bpftrace >/dev/null 2>&1 || cannot "bpftrace is not installed (Debian/Ubuntu package bpftrace)"
 has tracepoints || cannot "no usable tracepoints: $(why tracepoints)"
 
 # ---- the program -------------------------------------------------------------------
@@ -93,7 +120,6 @@ part "exits in KVM" kvm-tp-exits.bt tracepoint:kvm:kvm_exit tracepoint:kvm:kvm_e
 part "exits to the VMM" kvm-tp-userspace.bt tracepoint:kvm:kvm_userspace_exit tracepoint:kvm:kvm_pio tracepoint:kvm:kvm_mmio
 part "emulated instructions" kvm-tp-emulate.bt tracepoint:kvm:kvm_emulate_insn
 part "shadow MMU pages" kvm-tp-mmu.bt tracepoint:kvmmmu:kvm_mmu_get_page tracepoint:kvmmmu:kvm_mmu_prepare_zap_page tracepoint:kvm:kvm_page_fault
-part "MMU roots through BTF" kvm-btf-root.bt btf:kvm_vcpu.arch.mmu.root
 part "KVM_RUN calls and vCPU sched-ins" kvm-sched.bt tracepoint:syscalls:sys_enter_ioctl tracepoint:syscalls:sys_exit_ioctl tracepoint:sched:sched_switch
 
 # fnpart NAME TEMPLATE ARGS FUNC...: the first FUNC that attaches as a kfunc
@@ -147,6 +173,13 @@ fnpart "vCPU loads" kvm-fn-vcpuload.bt \
 	"__VCPU__=arg0=args->vcpu,__CPU__=arg1=args->cpu" \
 	vmx_vcpu_load_vmcs svm_vcpu_load pvm_vcpu_load kvm_arch_vcpu_load
 
+# The BTF read stands in for the seed's probe only where that does not attach
+# (kvm_pvm); it is also the slowest part to compile (a minute under TCG).
+case $(cat "$tmp/fn-kvm-fn-rootload.bt" 2>/dev/null) in
+*_load_mmu_pgd) say "not attached: MMU roots through BTF: not needed, $(cat "$tmp/fn-kvm-fn-rootload.bt") passes root_hpa and root_level" ;;
+*) part "MMU roots through BTF" kvm-btf-root.bt btf:kvm_vcpu.arch.mmu.root ;;
+esac
+
 [ $((${#attached[@]} + ${#fn_attached[@]})) -gt 0 ] || cannot "none of the parts can be attached here (see above)"
 
 # ---- run the VMM under it --------------------------------------------------------------
@@ -162,12 +195,23 @@ vpid=$!
 
 # start PROGRAM: run bpftrace on it for the held VMM; 0 once it has attached
 # everything (its BEGIN ran), else 1 with its errors printed.
+# The wait uses only shell builtins: under TCG every grep or sleep costs
+# about half a second of the one CPU that bpftrace is compiling on.
+mkfifo "$tmp/tick"
+exec {tick}<>"$tmp/tick"   # never written: read -t on it is a sleep
+started() { # started FILE: bpftrace printed "ev attached" (after "Attaching N probes...")
+	local l
+	[ -f "$1" ] || return 1   # bpftrace's shell may not have made it yet
+	while IFS= read -r l; do [ "$l" = "ev attached" ] && return 0; done <"$1"
+	return 1
+}
 start() {
 	bpftrace -B none "$1" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
 	bpid=$!
 	local t=0
-	until grep -q '^ev attached' "$tmp/bt.out" 2>/dev/null; do
-		if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 300 ]; then
+	until started "$tmp/bt.out"; do
+		# Compiling takes seconds natively, up to a minute or two under TCG.
+		if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 600 ]; then
 			kill -INT "$bpid" 2>/dev/null
 			wait "$bpid" 2>/dev/null
 			bpid=""
@@ -175,7 +219,7 @@ start() {
 				sed 's/^/kvm-trace: bpftrace: /'
 			return 1
 		fi
-		sleep 0.1
+		read -r -t 0.3 -u "$tick"
 		t=$((t + 1))
 	done
 }
@@ -277,20 +321,55 @@ function port(p) {
 	return hex(p) (p == 128 ? " (boot stage)" : p == 1280 ? " (hypercall)" : p == 1281 ? " (exit)" : p == 1282 ? " (null)" : p >= 1016 && p <= 1023 ? " (COM1)" : "")
 }
 function mode(f) { return f == 0 ? "real" : f == 3 ? "vm86" : f == 1 ? "prot16" : f == 5 ? "prot32" : f == 9 ? "prot64" : "flags " f }
-FILENAME == names { name[$1 " " $2] = $3; next }
-# Multi-line keys (kernel stacks): gather them.
-stack != "" {
-	if ($0 ~ /^\]: [0-9]+$/) { sub(/^\]: /, ""); stacks[stack] = stacks[stack] sprintf("    %d times:%s\n", $0, cur); stack = ""; next }
-	gsub(/^ +/, ""); cur = cur " " $0; next
+BEGIN {
+	# The function each stack map is of, and whether a kfunc took it.
+	fn["root_load_stack"] = rootload_fn; fn["vcpu_load_stack"] = vcpuload_fn
+	for (m in fn) { kfunc[m] = fn[m] ~ /^kfunc:/; sub(/^[a-z]+:/, "", fn[m]) }
 }
-/^@[a-z_]+\[$/ { stack = substr($0, 2, length($0) - 2); cur = ""; next }
+FILENAME == names { name[$1 " " $2] = $3; next }
+# Multi-line keys (kernel stacks): gather them, innermost frame first. A
+# kfunc stack starts with frames of the BPF trampoline, which the kernel
+# names after whatever symbol lies below them: they are dropped, the stack
+# starts at the traced function.
+stack != "" {
+	if ($0 ~ /^\]: [0-9]+$/) {
+		sub(/^\]: /, ""); k = ++nst[stack]; stn[stack, k] = $0 + 0
+		sts[stack, k] = cur != "" ? cur : raw	# the function not found: all of it
+		stack = ""; next
+	}
+	gsub(/^ +/, "")
+	raw = raw (raw == "" ? "" : " <- ") $0
+	if (cur == "" && fn[stack] != "" && index($0, fn[stack] "+") == 1) skipping[stack] = 0
+	if (skipping[stack]) next
+	cur = cur (cur == "" ? "" : " <- ") $0; next
+}
+/^@[a-z_]+\[$/ { stack = substr($0, 2, length($0) - 2); cur = raw = ""; skipping[stack] = fn[stack] != "" && kfunc[stack]; next }
 /^ev stage / { stages = stages " 0x" $3; next }
 /^ev root / {
 	nroots++
 	roots = roots sprintf("    %-14s level %s  first at rip 0x%s (cr3 0x%s)\n", "0x" $3, $5, $9, $11)
 	next
 }
-/^ev root_load / { nrl++; if (nrl <= 10) rl = rl sprintf("    root_hpa 0x%s root_level %s vcpu 0x%s cpu %s\n", $7, $9, $5, $11); next }
+# ev root_load vcpu V root_hpa H root_level L cpu C comm NAME
+/^ev root_load / {
+	nrl++
+	c = $12; for (i = 13; i <= NF; i++) c = c " " $i
+	if (nrl <= 20) rl = rl sprintf("    comm %s  vcpu 0x%s  root_hpa 0x%s  level %s  cpu %s\n", c, $4, $6, $8, $10)
+	r = "0x" $6 "  level " $8
+	if (!(r in rootn)) rootorder[++nroot] = r
+	rootn[r]++
+	next
+}
+# ev vcpu_load vcpu V cpu C comm NAME
+/^ev vcpu_load / {
+	nvl++
+	c = $8; for (i = 9; i <= NF; i++) c = c " " $i
+	if (nvl <= 20) vl = vl sprintf("    comm %s  vcpu 0x%s  cpu %s\n", c, $4, $6)
+	r = "vcpu 0x" $4 " on cpu " $6
+	if (!(r in vcpun)) vcpuorder[++nvcpu] = r
+	vcpun[r]++
+	next
+}
 /^ev emulation_failed / { efail = efail "    at " $3 "\n"; next }
 /^@/ {
 	# @map[k1, k2]: v   or   @map: v
@@ -321,7 +400,7 @@ stack != "" {
 	else if (m == "root_loads") rootloads += v
 	else if (m == "run_calls") { runs += v; runcpu = runcpu sprintf(" cpu%s:%d", key[1], v) }
 	else if (m == "run_schedin") { schedins += v; schedcpu = schedcpu sprintf(" cpu%s:%d", key[1], v) }
-	else if (m == "vcpu_load") { vloads += v; vl = vl sprintf("    vcpu 0x%x on cpu %s: %d\n", key[1], key[2], v) }
+	else if (m == "vcpu_load") vloads += v
 	next
 }
 # rows(ARR, PREFIX): the "key count" lines of ARR, biggest count first.
@@ -331,6 +410,15 @@ function rows(arr, prefix,   k, n, i, j, t, ks) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && arr[ks[j]] > arr[ks[j - 1]]; j--) { t = ks[j]; ks[j] = ks[j - 1]; ks[j - 1] = t }
 	for (i = 1; i <= n; i++) printf "    %-28s %8d\n", prefix ks[i], arr[ks[i]]
+}
+# topstacks(MAP, N): the N most frequent kernel stacks of MAP.
+function topstacks(m, top,   n, i, j, t, ix) {
+	n = nst[m]
+	for (i = 1; i <= n; i++) ix[i] = i
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && stn[m, ix[j]] > stn[m, ix[j - 1]]; j--) { t = ix[j]; ix[j] = ix[j - 1]; ix[j - 1] = t }
+	printf "  top kernel stacks (%d of %d distinct, innermost first):\n", n < top ? n : top, n
+	for (i = 1; i <= n && i <= top; i++) printf "    %d times: %s\n", stn[m, ix[i]], sts[m, ix[i]]
 }
 function table(arr, total, title) {
 	printf "%s: %d\n", title, total
@@ -364,20 +452,28 @@ END {
 	if (on("btf:kvm_vcpu.arch.mmu.root")) {
 		printf "MMU roots (vcpu->arch.mmu->root.hpa read through BTF at kvm_entry/kvm_emulate_insn): %d seen\n", nroots
 		printf "%s", roots
-	} else notattached("MMU roots through BTF", "btf:kvm_vcpu.arch.mmu.root")
+	} else if (rootload_fn ~ /_load_mmu_pgd$/)
+		printf "MMU roots through BTF: not attached (not needed: %s passes the root)\n", rootload_fn
+	else notattached("MMU roots through BTF", "btf:kvm_vcpu.arch.mmu.root")
+	# One VMM run is one boot of the image: these are the loads of that boot.
 	if (rootload_fn != "") {
-		printf "MMU root loads (%s): %d\n", rootload_fn, rootloads
+		printf "MMU root loads (%s): %d in this boot, %d printed\n", rootload_fn, rootloads, nrl
 		printf "%s", rl
-		if (nrl > 10) printf "    ... %d more\n", nrl - 10
-		printf "%s", stacks["root_load_stack"]
+		if (nrl > 20) printf "    ... %d more\n", nrl - 20
+		printf "  distinct roots: %d\n", nroot
+		for (i = 1; i <= nroot; i++) printf "    %s  loaded %d times\n", rootorder[i], rootn[rootorder[i]]
+		topstacks("root_load_stack", 3)
 	} else {
 		printf "MMU root loads: not attached (%s)\n", rootload_why
 		if (on("btf:kvm_vcpu.arch.mmu.root")) print "    (the MMU roots above are what the loads would have shown)"
 	}
 	if (vcpuload_fn != "") {
-		printf "vCPU loads (%s): %d\n", vcpuload_fn, vloads
+		printf "vCPU loads (%s): %d in this boot, %d printed\n", vcpuload_fn, vloads, nvl
 		printf "%s", vl
-		printf "%s", stacks["vcpu_load_stack"]
+		if (nvl > 20) printf "    ... %d more\n", nvl - 20
+		printf "  by vCPU and cpu:\n"
+		for (i = 1; i <= nvcpu; i++) printf "    %s: %d\n", vcpuorder[i], vcpun[vcpuorder[i]]
+		topstacks("vcpu_load_stack", 3)
 	} else printf "vCPU loads: not attached (%s)\n", vcpuload_why
 	if (on("tracepoint:sched:sched_switch")) {
 		printf "KVM_RUN calls, each a vCPU load (syscalls:sys_enter_ioctl): %d,%s\n", runs, runcpu == "" ? " none" : runcpu
