@@ -357,19 +357,27 @@ else
 fi
 
 # --- signals -----------------------------------------------------------------
-# signal_vmm SIG READY ARGS...: start the VMM in the background (stdout to
-# $VMM_STDOUT or $tmp/out), wait until the shell test READY holds (at most
-# 5 s), send SIG, and wait for the VMM; sets $status. A VMM that ignores
-# the signal is killed after 10 s, so it cannot hang the suite.
-signal_vmm() {
-	local sig=$1 ready=$2
-	shift 2
+# start_vmm READY ARGS...: start the VMM in the background (stdout to
+# $VMM_STDOUT or $tmp/out), its pid in $pid, and wait until the shell test
+# READY holds (at most 5 s).
+start_vmm() {
+	local ready=$1
+	shift
 	"$VMM" "$@" >"${VMM_STDOUT:-$tmp/out}" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 50); do
 		eval "$ready" && break
 		sleep 0.1
 	done
+}
+
+# signal_vmm SIG READY ARGS...: start_vmm, send SIG, and wait for the VMM;
+# sets $status. A VMM that ignores the signal is killed after 10 s, so it
+# cannot hang the suite.
+signal_vmm() {
+	local sig=$1
+	shift
+	start_vmm "$@"
 	kill -"$sig" "$pid" 2>/dev/null
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -404,14 +412,7 @@ exec 5>&-
 # seccomp_of READY ARGS...: the VMM's threads' "Seccomp:" modes while it runs
 # a guest (once READY holds), one per line; stopped with SIGTERM after.
 seccomp_of() {
-	local ready=$1
-	shift
-	"$VMM" "$@" >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
-	for _ in $(seq 50); do
-		eval "$ready" && break
-		sleep 0.1
-	done
+	start_vmm "$@"
 	modes=$(cat /proc/$pid/task/*/status 2>/dev/null | awk '/^Seccomp:/ { print $2 }')
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
