@@ -144,6 +144,14 @@ $(B)/hello_vmm: tools/hello_vmm.c
 bench: all $(B)/hello_vmm
 	@python3 tools/bench.py
 
+# The guest-side fuzzer of the exit paths (tools/fuzz_guest.py, README
+# "Guest fuzzer"), through tools/in-kvm: FUZZ_GUESTS boot sectors, seed
+# FUZZ_SEED (random and printed when unset), under each of VMMS present.
+FUZZ_GUESTS ?= 2000
+.PHONY: fuzz-guest
+fuzz-guest: all
+	@FUZZ_SEED=$(FUZZ_SEED) python3 tools/fuzz_guest.py --count $(FUZZ_GUESTS)
+
 test-host: all $(GUESTS) $(UNITS)
 	@VMM=$(B)/vmm GUESTS=$(B)/guests bash tests/host/run.sh
 	@for u in $(UNITS); do $$u || exit 1; done
