@@ -242,7 +242,7 @@ def msr(g):
 
 
 def ctrl(g):
-    """mov to/from CR0, CR3, CR4, CR8 (lock mov cr0 on AMD), DR0-7."""
+    """mov to/from CR0, CR3, CR4, CR8 (lock mov cr0 on AMD), DR0-3 and DR6."""
     a, r = g.a, g.rng
     k = r.randrange(6)
     if k == 0:                                          # mov eax, crN
@@ -261,7 +261,11 @@ def ctrl(g):
         a.mov_imm(EAX, r.randrange(16), 4)
         a.emit(0xF0, 0x0F, 0x22, 0xC0)                  # cr8 (AMD alternative form)
     else:
-        a.emit(0x0F, 0x23, 0xC0 | (r.choice([0, 1, 2, 3, 6, 7]) << 3))   # drN
+        # Not DR7: a guest that arms a hardware breakpoint makes QEMU 7.2's
+        # TCG crash later (status 139, or an iothread mutex assertion) when
+        # it runs the nested world; found by this fuzzer, seed 1 guests 117
+        # then 190. KVM handles DR writes itself: our VMM sees no exit.
+        a.emit(0x0F, 0x23, 0xC0 | (r.choice([0, 1, 2, 3, 6]) << 3))   # drN
 
 
 def vmcalls(g):
