@@ -1,5 +1,6 @@
 /* The hypercall client: the doorbell and what is built on it. */
 #include "hcall.h"
+#include "exit.h"
 #include "kernel.h"
 #include "printf.h"
 #include "x86.h"
@@ -21,7 +22,9 @@ int64_t hc6(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uin
 void hc_exit(int status)
 {
 	hc6(HC_EXIT, (uint64_t)status, 0, 0, 0, 0);
-	panic("HC_EXIT(%d) returned", status);
+	/* Only reached if the VMM refused it: end the run anyway. */
+	printf("\nhc_exit: HC_EXIT(%d) returned\n", status);
+	guest_exit(EXIT_GUEST_CRASH);
 }
 
 void hc_report(uint32_t nr, const char *msg, const char *file, int line)
@@ -30,13 +33,6 @@ void hc_report(uint32_t nr, const char *msg, const char *file, int line)
 	/* Only reached if the VMM refused the report: end the run anyway. */
 	outl(PORT_VMM_EXIT, EXIT_GUEST_CRASH);
 	halt_forever();
-}
-
-void guest_assert_failed(const char *expr, const char *file, int line)
-{
-	if (hc_available())
-		hc_report(HC_ASSERT, expr, file, line);
-	panic("%s:%d: GUEST_ASSERT(%s) failed", file, line, expr);
 }
 
 void hc_check_abi(void)

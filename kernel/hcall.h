@@ -1,7 +1,7 @@
 /*
  * The guest side of the hypercall ABI (include/hypercall.h): one doorbell
- * write per call, typed wrappers, and GUEST_ASSERT, which carries file and
- * line to the VMM like KVM selftests' ucalls.
+ * write per call and typed wrappers (GUEST_ASSERT, which carries file and
+ * line to the VMM like KVM selftests' ucalls, is in panic.h).
  */
 #ifndef KERNEL_HCALL_H
 #define KERNEL_HCALL_H
@@ -49,11 +49,5 @@ void hc_report(uint32_t nr, const char *msg, const char *file, int line) __attri
  * is the VMM's; the guest uses 122: "cannot talk to this VMM"). */
 void hc_check_abi(void);
 #define EXIT_ABI_MISMATCH 122
-
-/* A guest check the VMM reports with file:line (exits 1), or panic when no
- * VMM listens. */
-#define GUEST_ASSERT(c) \
-	do { if (!(c)) guest_assert_failed(#c, __FILE__, __LINE__); } while (0)
-void guest_assert_failed(const char *expr, const char *file, int line) __attribute__((noreturn));
 
 #endif

@@ -9,4 +9,10 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 
 #define BUG_ON(c) do { if (c) panic("BUG_ON(%s)", #c); } while (0)
 
+/* A guest check the VMM reports with file:line (exits 1), or panic when no
+ * VMM listens. */
+#define GUEST_ASSERT(c) \
+	do { if (!(c)) guest_assert_failed(#c, __FILE__, __LINE__); } while (0)
+void guest_assert_failed(const char *expr, const char *file, int line) __attribute__((noreturn));
+
 #endif
