@@ -169,6 +169,11 @@ test-tools: all
 trace: all
 	@tools/in-kvm bash tools/kvm-trace.sh
 
+# KVM's second-stage map for one boot (tools/kvm-mmu-map.sh), in a KVM world.
+.PHONY: mmu-map
+mmu-map: all
+	@tools/in-kvm bash tools/kvm-mmu-map.sh
+
 clean:
 	rm -rf $(B)
 

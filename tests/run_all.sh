@@ -63,8 +63,9 @@ lane_b() {
 	suite b5 unit-views build/unit_views
 	suite b6 unit-dump-pt build/unit_dump_pt
 	suite b7 unit-insn build/unit_insn
-	suite b8 fuzz-replay bash tests/fuzz/replay.sh
-	suite b9 guest-bochs bash tests/run_guest.sh bochs
+	suite b8 unit-spte python3 tests/host/unit_spte.py
+	suite b9 fuzz-replay bash tests/fuzz/replay.sh
+	suite b10 guest-bochs bash tests/run_guest.sh bochs
 }
 
 lane_a &

@@ -162,11 +162,10 @@ trace_tests=(
 	"trace: MMU-root summary: distinct roots add up, top stack starts at the traced function"
 	"trace: vCPU loads printed per event (comm, vCPU, cpu), at least one per KVM_RUN"
 )
-if [ -n "$why_not" ]; then
-	for t in "${trace_tests[@]}"; do skip "$t" "$why_not"; done
-	finish
-fi
-
+# trace_run: the trace and its checks (a function: where the probes for
+# its last checks cannot attach it returns early, and the sections after
+# it still run).
+trace_run() {
 SECONDS=0
 # The probe table from above is reused: another run costs half a minute under TCG.
 timeout -k 5 400 env VMM="$VMM" bash tools/kvm-trace.sh -q --probes "$tmp/probes" -- --timeout 60 --stats -c 'test=boot*' "$IMAGE" \
@@ -327,7 +326,7 @@ if [ $must = no ]; then
 		r="${pline[kprobe:$rootfn]}; ${pline[kfunc:$rootfn]}"
 	fi
 	for i in 8 9 10; do skip "${trace_tests[$i]}" "$r"; done
-	finish
+	return
 fi
 comm=${VMM##*/} comm=${comm:0:15}   # the kernel's comm: 15 characters
 ncpu=$(nproc)
@@ -421,4 +420,123 @@ else
 	not_ok "${trace_tests[10]}" "$bad"
 fi
 
+}
+if [ -n "$why_not" ]; then
+	for t in "${trace_tests[@]}"; do skip "$t" "$why_not"; done
+else
+	trace_run
+fi
+
+# ---- kvm-mmu-map.sh ----------------------------------------------------------------
+
+# KVM's second-stage map of a boot-only run. The guest's pages, from the
+# boot protocol (README): 0x1000 boot info, 0x2000-0x4fff the stub's page
+# tables, 0x7000 the boot sector's page (the image at 0x7c00, the stack
+# below it). Each must have a leaf entry at 4K: the VMM's RAM is a memfd
+# (shmem), which gets no huge pages unless shmem THP is enabled.
+mmu_tests=(
+	"mmu-map: the VMM ran to status 0 under it, map and summary printed"
+	"mmu-map: the boot info, stub page tables and boot sector pages (gfn 1-4, 7) mapped at the expected level"
+	"mmu-map: each entry's host frame is its SPTE's bits 51:12, and it is present (bit 0, KVM's bit 11)"
+	"mmu-map: the summary adds up: levels to entries, mapped plus never mapped to the RAM's frames"
+	"mmu-map: SPTE changes and zaps counted, an install for each entry"
+)
+why_not=""
+if [ "$kvm" = none ]; then
+	why_not="no /dev/kvm here (run it under tools/in-kvm)"
+elif [ "$(id -u)" -ne 0 ]; then
+	why_not="not root (bpftrace needs root)"
+elif ! command -v bpftrace >/dev/null 2>&1; then
+	why_not="bpftrace is not installed (Debian package bpftrace)"
+elif [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ]; then
+	why_not="no kvmmmu:kvm_mmu_set_spte tracepoint (tracefs at '${tracefs:-none}')"
+elif [ ! -x "$VMM" ] || [ ! -f "$IMAGE" ]; then
+	why_not="$VMM or $IMAGE not built (make)"
+fi
+mmu_run() {
+SECONDS=0
+timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
+status=$?
+echo "# kvm-mmu-map.sh took ${SECONDS}s, status $status"
+mapfile -t L <"$tmp/map"
+
+# The map's lines: gfn gpa spte hpa level size flags...
+declare -A lvl=() hpa=() spte=() fl=()
+nmap=0 entries="" sets="" ram="" mapped="" never="" lsum=0 installed="" zaps=""
+for l in "${L[@]}"; do
+	if [[ $l =~ ^(0x[0-9a-f]+)\ +0x[0-9a-f]+\ +(0x[0-9a-f]{16})\ +(0x[0-9a-f]+)\ +([1-5])\ [0-9]+[KMGT]\ +(.*)$ ]]; then
+		g=$((BASH_REMATCH[1])) nmap=$((nmap + 1))
+		spte[$g]=${BASH_REMATCH[2]} hpa[$g]=${BASH_REMATCH[3]} lvl[$g]=${BASH_REMATCH[4]} fl[$g]=${BASH_REMATCH[5]}
+	elif [[ $l =~ ^entries:\ ([0-9]+)\ \(kvm_mmu_set_spte\ events:\ ([0-9]+)\)$ ]]; then
+		entries=${BASH_REMATCH[1]} sets=${BASH_REMATCH[2]}
+	elif [[ $l =~ ^\ \ level\ [1-5]\ \([0-9]+[KMGT]\):\ ([0-9]+)$ ]]; then
+		lsum=$((lsum + BASH_REMATCH[1]))
+	elif [[ $l =~ ^guest\ RAM\ frames:\ ([0-9]+)\ .*mapped\ ([0-9]+),\ never\ mapped\ ([0-9]+)\; ]]; then
+		ram=${BASH_REMATCH[1]} mapped=${BASH_REMATCH[2]} never=${BASH_REMATCH[3]}
+	elif [[ $l =~ ^SPTE\ changes\ .*:\ ([0-9]+)\ installed, ]]; then
+		installed=${BASH_REMATCH[1]}
+	elif [[ $l =~ ^kvm_mmu_prepare_zap_page:\ ([0-9]+)$ ]]; then
+		zaps=${BASH_REMATCH[1]}
+	fi
+done
+
+# 1. Status, map and summary.
+if [ "$status" -eq 0 ] && [ "$nmap" -gt 0 ] && [ -n "$entries" ]; then
+	ok "${mmu_tests[0]} ($nmap entries)"
+else
+	not_ok "${mmu_tests[0]}" "status $status, $nmap map lines, entries '$entries'"
+	printf '#   %s\n' "${L[@]: -15}"
+fi
+
+# 2. The known pages, at 4K unless shmem THP could give 2M pages.
+want=1
+thp=$(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null)
+[[ $thp == *"[never]"* || $thp == *"[deny]"* || -z $thp ]] || want="1 or 2 (shmem THP: $thp)"
+bad=""
+for g in 1 2 3 4 7; do
+	l=${lvl[$g]:-}
+	if [ -z "$l" ]; then
+		bad="${bad:+$bad; }gfn $g not mapped"
+	elif [ "$l" != 1 ] && ! { [ "$want" != 1 ] && [ "$l" = 2 ]; }; then
+		bad="${bad:+$bad; }gfn $g at level $l, want $want"
+	fi
+done
+check "${mmu_tests[1]} (level $want)" "$bad" [ -z "$bad" ]
+
+# 3. Decoding checked against the raw SPTE, by shell arithmetic.
+bad=""
+for g in "${!spte[@]}"; do
+	s=$((spte[$g])) l=${lvl[$g]}
+	m=$(((1 << 52) - (1 << (12 + 9 * (l - 1)))))
+	[ "$l" = 1 ] || [ $((s >> 7 & 1)) = 1 ] || m=$(((1 << 52) - (1 << 12)))
+	[ $((s & m)) -eq $((hpa[$g])) ] || bad="${bad:+$bad; }gfn $g: hpa ${hpa[$g]} for spte ${spte[$g]}"
+	[ $((s & 1)) = 1 ] && [ $((s >> 11 & 1)) = 1 ] || [[ ${fl[$g]} == MMIO* ]] || bad="${bad:+$bad; }gfn $g: ${spte[$g]} not present"
+done
+check "${mmu_tests[2]}" "$bad" [ -z "$bad" ]
+
+# 4. The counts add up (64 MiB by default: 16384 frames; all at 4K here).
+bad=""
+[ "$entries" = "$nmap" ] || bad="entries '$entries', map lines $nmap"
+[ "$lsum" = "$nmap" ] || bad="${bad:+$bad; }levels sum to $lsum, not $nmap"
+[ -n "$sets" ] && [ "$sets" -ge "$nmap" ] || bad="${bad:+$bad; }set events '$sets' < entries $nmap"
+[ "$ram" = 16384 ] && [ -n "$mapped" ] && [ $((mapped + never)) -eq "$ram" ] ||
+	bad="${bad:+$bad; }RAM frames '$ram', mapped '$mapped' + never '$never'"
+[ "$want" != 1 ] || [ "$mapped" = "$nmap" ] || bad="${bad:+$bad; }4K entries $nmap but $mapped frames mapped"
+check "${mmu_tests[3]} ($nmap entries, $mapped of $ram frames mapped)" "$bad" [ -z "$bad" ]
+
+# 5. Changes: the TDP MMU reports each leaf install (and the tables above).
+if [ -z "$installed" ]; then
+	skip "${mmu_tests[4]}" "kvmmmu:kvm_tdp_mmu_spte_changed not attached (no TDP MMU here)"
+elif [ "$installed" -ge "$nmap" ] && [ -n "$zaps" ]; then
+	ok "${mmu_tests[4]} ($installed installed, $zaps zaps)"
+else
+	not_ok "${mmu_tests[4]}" "installed '$installed' for $nmap entries, zaps '$zaps'"
+fi
+
+}
+if [ -n "$why_not" ]; then
+	for t in "${mmu_tests[@]}"; do skip "$t" "$why_not"; done
+else
+	mmu_run
+fi
 finish
