@@ -66,15 +66,7 @@ for a in "$@"; do
 	prev=$a
 done
 
-tmp=$(mktemp -d)
-vpid="" bpid=""
-cleanup() {
-	# Only our own children, by pid.
-	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
-	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bpf_held.sh"
 
 # The program: kvm_mmu_set_spte, plus each optional tracepoint tracefs has.
 # $1 is the VMM's pid; values printed raw, decoded afterwards.
@@ -95,40 +87,11 @@ attached="kvm_mmu_set_spte"
 } >"$tmp/prog.bt"
 say "attaching: kvmmmu:{${attached// /,}}; SPTE format $fmt; guest RAM $((ram >> 20)) MiB"
 
-# The VMM waits on a fifo until bpftrace has attached, so its pid is known
-# and its first access is seen.
-mkfifo "$tmp/go"
-( read -r _ <"$tmp/go"; exec "$VMM" "$@" ) &
-vpid=$!
-bpftrace -B none "$tmp/prog.bt" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
-bpid=$!
-# Wait with builtins only: under TCG each sleep or grep costs half a second.
-mkfifo "$tmp/tick"
-exec {tick}<>"$tmp/tick"   # never written: read -t on it is a sleep
-up=0 t=0
-until [ $up = 1 ]; do
-	if [ -f "$tmp/bt.out" ]; then
-		while IFS= read -r l; do [ "$l" = "ev attached" ] && up=1; done <"$tmp/bt.out"
-	fi
-	[ $up = 1 ] && break
-	if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 600 ]; then
-		bpid=""
-		grep -v -e RLIMIT_MEMLOCK -e '^$' "$tmp/bt.err" | head -n 5 | sed 's/^/kvm-mmu-map: bpftrace: /'
-		cannot "bpftrace did not attach"
-	fi
-	read -r -t 0.3 -u "$tick"
-	t=$((t + 1))
-done
-
+held_vmm "$VMM" "$@"
+bpf_start "$tmp/prog.bt" || cannot "bpftrace did not attach"
 say "running: $VMM $*"
-echo go >"$tmp/go"
-wait "$vpid"
-status=$? vpid=""
-kill -INT "$bpid"
-wait "$bpid"
-bpid=""
+held_run
 say "the VMM exited with status $status"
-grep -i lost "$tmp/bt.err" | sed 's/^/kvm-mmu-map: bpftrace: /'
 echo
 python3 "$here/mmu_map_report.py" --format "$fmt" --ram "$ram" --attached "$attached" <"$tmp/bt.out"
 echo

@@ -51,15 +51,7 @@ done
 say() { echo "kvm-trace: $*"; }
 cannot() { say "cannot trace: $*"; exit 126; }
 
-tmp=$(mktemp -d)
-vpid="" bpid=""
-cleanup() {
-	# Only our own children, by pid.
-	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
-	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bpf_held.sh"
 
 # ---- which world, which KVM ----------------------------------------------------------
 
@@ -184,48 +176,10 @@ esac
 
 # ---- run the VMM under it --------------------------------------------------------------
 
-# The VMM is started first but held on a fifo until bpftrace has attached
-# everything, so its pid is known and its first instruction is seen.
-mkfifo "$tmp/go"
-(
-	read -r _ <"$tmp/go"
-	exec "$VMM" "$@"
-) &
-vpid=$!
-
-# start PROGRAM: run bpftrace on it for the held VMM; 0 once it has attached
-# everything (its BEGIN ran), else 1 with its errors printed.
-# The wait uses only shell builtins: under TCG every grep or sleep costs
-# about half a second of the one CPU that bpftrace is compiling on.
-mkfifo "$tmp/tick"
-exec {tick}<>"$tmp/tick"   # never written: read -t on it is a sleep
-started() { # started FILE: bpftrace printed "ev attached" (after "Attaching N probes...")
-	local l
-	[ -f "$1" ] || return 1   # bpftrace's shell may not have made it yet
-	while IFS= read -r l; do [ "$l" = "ev attached" ] && return 0; done <"$1"
-	return 1
-}
-start() {
-	bpftrace -B none "$1" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
-	bpid=$!
-	local t=0
-	until started "$tmp/bt.out"; do
-		# Compiling takes seconds natively, up to a minute or two under TCG.
-		if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 600 ]; then
-			kill -INT "$bpid" 2>/dev/null
-			wait "$bpid" 2>/dev/null
-			bpid=""
-			grep -v -e RLIMIT_MEMLOCK -e 'is not traceable' -e '^$' "$tmp/bt.err" | awk '!seen[$0]++' | head -n 10 |
-				sed 's/^/kvm-trace: bpftrace: /'
-			return 1
-		fi
-		read -r -t 0.3 -u "$tick"
-		t=$((t + 1))
-	done
-}
+held_vmm "$VMM" "$@"
 if [ -s "$tmp/fn.bt" ]; then
 	cat "$prog" "$tmp/fn.bt" >"$tmp/prog-fn.bt"
-	if start "$tmp/prog-fn.bt"; then
+	if bpf_start "$tmp/prog-fn.bt"; then
 		attached+=("${fn_attached[@]}")
 	else
 		err=$(grep -v RLIMIT_MEMLOCK "$tmp/bt.err" | grep -m1 ERROR | sed 's/^.*ERROR: //')
@@ -237,25 +191,16 @@ if [ -s "$tmp/fn.bt" ]; then
 			fi
 		done
 		[ ${#attached[@]} -gt 0 ] || cannot "nothing else to attach"
-		start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
+		bpf_start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
 	fi
 else
-	start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
+	bpf_start "$prog" || cannot "bpftrace did not start (program: ${parts# })"
 fi
 say "running: $VMM $*"
 t0=$(date +%s.%N)
-echo go >"$tmp/go"
-wait "$vpid"
-status=$?
-vpid_done=$vpid vpid=""
+held_run
 t1=$(date +%s.%N)
-kill -INT "$bpid"
-wait "$bpid"
-bpid=""
 [ -n "$raw" ] && cp "$tmp/bt.out" "$raw"
-if grep -q -i 'lost' "$tmp/bt.err"; then
-	grep -i lost "$tmp/bt.err" | sed 's/^/kvm-trace: bpftrace: /'
-fi
 
 # ---- the summary ----------------------------------------------------------------------
 

@@ -35,6 +35,17 @@ finish() {
 	[ "$failed" -eq 0 ]
 	exit
 }
+# run_or_skip WHY_NOT FN TESTS...: run the section FN, or, if WHY_NOT says
+# it cannot run here, SKIP each of its TESTS with that reason.
+run_or_skip() {
+	local why=$1 fn=$2
+	shift 2
+	if [ -n "$why" ]; then
+		for t in "$@"; do skip "$t" "$why"; done
+	else
+		"$fn"
+	fi
+}
 
 # ---- kvm-probes.sh ---------------------------------------------------------------
 
@@ -421,11 +432,7 @@ else
 fi
 
 }
-if [ -n "$why_not" ]; then
-	for t in "${trace_tests[@]}"; do skip "$t" "$why_not"; done
-else
-	trace_run
-fi
+run_or_skip "$why_not" trace_run "${trace_tests[@]}"
 
 # ---- kvm-mmu-map.sh ----------------------------------------------------------------
 
@@ -534,9 +541,5 @@ else
 fi
 
 }
-if [ -n "$why_not" ]; then
-	for t in "${mmu_tests[@]}"; do skip "$t" "$why_not"; done
-else
-	mmu_run
-fi
+run_or_skip "$why_not" mmu_run "${mmu_tests[@]}"
 finish

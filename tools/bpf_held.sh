@@ -1,0 +1,67 @@
+# Sourced by the tracing tools (kvm-trace.sh, kvm-mmu-map.sh): run the VMM
+# under a bpftrace program from its first instruction. The VMM is started
+# first but held on a FIFO until bpftrace has attached everything (its
+# BEGIN printed "ev attached"), so its pid is known to the program and
+# nothing it does is missed. The caller defines say() and cannot().
+# Waits use shell builtins only: under TCG every grep or sleep costs about
+# half a second of the one CPU that bpftrace is compiling on.
+
+tmp=$(mktemp -d)
+vpid="" bpid=""
+cleanup() {
+	# Only our own children, by pid.
+	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
+	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkfifo "$tmp/go" "$tmp/tick"
+exec {tick}<>"$tmp/tick"   # never written: read -t on it is a sleep
+
+# held_vmm VMM ARGS...: start the VMM, held until held_run.
+held_vmm() {
+	(
+		read -r _ <"$tmp/go"
+		exec "$@"
+	) &
+	vpid=$!
+}
+
+# bpf_start PROGRAM: bpftrace on PROGRAM for the held VMM ($1 in the
+# program is its pid), output in $tmp/bt.out; 0 once it has attached
+# everything, else 1 with its errors said.
+bpf_start() {
+	local t=0 l up=0
+	bpftrace -B none "$1" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
+	bpid=$!
+	until [ $up = 1 ]; do
+		if [ -f "$tmp/bt.out" ]; then   # bpftrace's shell may not have made it yet
+			while IFS= read -r l; do [ "$l" = "ev attached" ] && up=1; done <"$tmp/bt.out"
+			[ $up = 1 ] && break
+		fi
+		# Compiling takes seconds natively, up to a minute or two under TCG.
+		if ! kill -0 "$bpid" 2>/dev/null || [ $t -ge 600 ]; then
+			kill -INT "$bpid" 2>/dev/null
+			wait "$bpid" 2>/dev/null
+			bpid=""
+			grep -v -e RLIMIT_MEMLOCK -e 'is not traceable' -e '^$' "$tmp/bt.err" |
+				awk '!seen[$0]++' | head -n 10 | while IFS= read -r l; do say "bpftrace: $l"; done
+			return 1
+		fi
+		read -r -t 0.3 -u "$tick"
+		t=$((t + 1))
+	done
+}
+
+# held_run: release the VMM, wait for it ($status, $vpid_done), then stop
+# bpftrace and say whether it lost events.
+held_run() {
+	echo go >"$tmp/go"
+	wait "$vpid"
+	status=$?
+	vpid_done=$vpid vpid=""
+	kill -INT "$bpid"
+	wait "$bpid"
+	bpid=""
+	grep -i lost "$tmp/bt.err" | while IFS= read -r l; do say "bpftrace: $l"; done
+}
