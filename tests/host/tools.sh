@@ -148,18 +148,21 @@ else
 	skip "trace: as a non-root user it stops with status 126 and says why" "not root or no setpriv"
 fi
 
-why_not=""
-if [ "$kvm" = none ]; then
-	why_not="no /dev/kvm here (run it under tools/in-kvm)"
-elif [ "$(id -u)" -ne 0 ]; then
-	why_not="not root (bpftrace needs root)"
-elif ! command -v bpftrace >/dev/null 2>&1; then
-	why_not="bpftrace is not installed (Debian package bpftrace)"
-elif [ "$(verdict tracepoints)" != yes ]; then
+# bpf_why_not: why bpftrace cannot trace a run of the VMM here, or nothing.
+bpf_why_not() {
+	if [ "$kvm" = none ]; then
+		echo "no /dev/kvm here (run it under tools/in-kvm)"
+	elif [ "$(id -u)" -ne 0 ]; then
+		echo "not root (bpftrace needs root)"
+	elif ! command -v bpftrace >/dev/null 2>&1; then
+		echo "bpftrace is not installed (Debian package bpftrace)"
+	elif [ ! -x "$VMM" ] || [ ! -f "$IMAGE" ]; then
+		echo "$VMM or $IMAGE not built (make)"
+	fi
+}
+why_not=$(bpf_why_not)
+[ -z "$why_not" ] && [ "$(verdict tracepoints)" != yes ] &&
 	why_not="no usable kvm tracepoints: $(sed -n 's/^tracepoints: no (\(.*\))$/\1/p' "$tmp/probes")"
-elif [ ! -x "$VMM" ] || [ ! -f "$IMAGE" ]; then
-	why_not="$VMM or $IMAGE not built (make)"
-fi
 trace_tests=(
 	"trace: says up front what it attached, and why not the rest"
 	"trace: the VMM ran to status 0 under it"
@@ -448,18 +451,9 @@ mmu_tests=(
 	"mmu-map: the summary adds up: levels to entries, mapped plus never mapped to the RAM's frames"
 	"mmu-map: SPTE changes and zaps counted, an install for each entry"
 )
-why_not=""
-if [ "$kvm" = none ]; then
-	why_not="no /dev/kvm here (run it under tools/in-kvm)"
-elif [ "$(id -u)" -ne 0 ]; then
-	why_not="not root (bpftrace needs root)"
-elif ! command -v bpftrace >/dev/null 2>&1; then
-	why_not="bpftrace is not installed (Debian package bpftrace)"
-elif [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ]; then
+why_not=$(bpf_why_not)
+[ -z "$why_not" ] && { [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ]; } &&
 	why_not="no kvmmmu:kvm_mmu_set_spte tracepoint (tracefs at '${tracefs:-none}')"
-elif [ ! -x "$VMM" ] || [ ! -f "$IMAGE" ]; then
-	why_not="$VMM or $IMAGE not built (make)"
-fi
 mmu_run() {
 SECONDS=0
 timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
