@@ -27,24 +27,24 @@ static void dump_segment(const char *name, const struct kvm_segment *g)
  * at the page end since the next page may live anywhere. */
 static void dump_code(const struct vm *vm, const struct kvm_sregs *s, uint64_t rip)
 {
-	struct kvm_translation t = { .linear_address = s->cs.base + rip };
 	char hex[16 * 3 + 1] = "";
+	uint64_t gpa;
 
-	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid) {
-		vmm_log("  code: linear 0x%llx is not mapped", (unsigned long long)t.linear_address);
+	if (!vcpu_code_gpa(vm, s, rip, &gpa)) {
+		vmm_log("  code: linear 0x%llx is not mapped", (unsigned long long)(s->cs.base + rip));
 		return;
 	}
-	uint64_t n = 4096 - (t.physical_address & 4095);
+	uint64_t n = 4096 - (gpa & 4095);
 	if (n > 16)
 		n = 16;
-	const uint8_t *p = guest_ptr(&vm->mem, t.physical_address, n);
+	const uint8_t *p = guest_ptr(&vm->mem, gpa, n);
 	if (!p) {
-		vmm_log("  code: GPA 0x%llx is outside RAM", (unsigned long long)t.physical_address);
+		vmm_log("  code: GPA 0x%llx is outside RAM", (unsigned long long)gpa);
 		return;
 	}
 	for (uint64_t i = 0; i < n; i++)
 		snprintf(hex + 3 * i, 4, " %02x", p[i]);
-	vmm_log("  code at GPA 0x%llx:%s", (unsigned long long)t.physical_address, hex);
+	vmm_log("  code at GPA 0x%llx:%s", (unsigned long long)gpa, hex);
 }
 
 void dump_regs(const struct vm *vm)

@@ -147,15 +147,24 @@ int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r)
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, r);
 }
 
-/* The guest byte at CS-based linear address `lin`, through the guest's
- * own paging; -1 if it is not mapped or not in RAM. */
-static int code_byte(const struct vm *vm, const struct kvm_sregs *s, uint64_t lin)
+/* The guest-physical address of code at CS:ip, through the guest's own
+ * paging; false if it is not mapped. */
+bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa)
 {
-	struct kvm_translation t = { .linear_address = s->cs.base + lin };
+	struct kvm_translation t = { .linear_address = s->cs.base + ip };
 
 	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
-		return -1;
-	const uint8_t *p = guest_ptr(&vm->mem, t.physical_address, 1);
+		return false;
+	*gpa = t.physical_address;
+	return true;
+}
+
+/* The guest byte at CS:ip; -1 if it is not mapped or not in RAM. */
+static int code_byte(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip)
+{
+	uint64_t gpa;
+	const uint8_t *p = vcpu_code_gpa(vm, s, ip, &gpa) ? guest_ptr(&vm->mem, gpa, 1) : NULL;
+
 	return p ? *p : -1;
 }
 

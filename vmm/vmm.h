@@ -103,6 +103,7 @@ int vcpu_create(struct vm *vm, uint64_t start_ns);
 int vcpu_reset_bios(struct vm *vm);
 uint64_t vcpu_rip(const struct vm *vm);
 bool vcpu_in_reset_state(const struct vm *vm);
+bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa);
 int vcpu_get_regs(struct vm *vm, struct kvm_regs *r);
 int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r);
 
