@@ -79,28 +79,64 @@ void dump_regs(const struct vm *vm)
 #define CR4_PAE  (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 
-/* --dump-pt: the guest's own page tables, if it has long-mode ones. */
-void dump_page_tables(const struct vm *vm)
+/* The guest's CR3 at the end of the run, if it has long-mode tables a
+ * walk can read; else say why not, for `what` (dump-pt, walk). */
+static bool end_cr3(const struct vm *vm, const char *what, uint64_t *cr3)
 {
 	struct kvm_sregs s;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
-		vmm_log("dump-pt: KVM_GET_SREGS failed: no page tables to show");
-		return;
+		vmm_log("%s: KVM_GET_SREGS failed: no page tables to show", what);
+		return false;
 	}
 	if (vm->run->exit_reason == KVM_EXIT_SHUTDOWN && vcpu_in_reset_state(vm)) {
-		vmm_log("dump-pt: %s reset the vCPU at the shutdown: CR3 is gone, no page tables "
-			"to show", vm->host.name);
-		return;
+		vmm_log("%s: %s reset the vCPU at the shutdown: CR3 is gone, no page tables "
+			"to show", what, vm->host.name);
+		return false;
 	}
 	if (!(s.cr0 & CR0_PG)) {
-		vmm_log("dump-pt: paging is off (CR0 0x%llx): no page tables", s.cr0);
-		return;
+		vmm_log("%s: paging is off (CR0 0x%llx): no page tables", what, s.cr0);
+		return false;
 	}
 	if (!(s.efer & EFER_LMA) || !(s.cr4 & CR4_PAE) || (s.cr4 & CR4_LA57)) {
-		vmm_log("dump-pt: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
-			s.cr4, s.efer);
-		return;
+		vmm_log("%s: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
+			what, s.cr4, s.efer);
+		return false;
 	}
-	pt_dump(&vm->mem, s.cr3, vmm_log);
+	*cr3 = s.cr3;
+	return true;
+}
+
+/* --dump-pt: the guest's own page tables, if it has long-mode ones. */
+void dump_page_tables(const struct vm *vm)
+{
+	uint64_t cr3;
+
+	if (end_cr3(vm, "dump-pt", &cr3))
+		pt_dump(&vm->mem, cr3, vmm_log);
+}
+
+/* --walk GVA: one address through the guest's tables at the end of the
+ * run, one line per level, in a form tools/kvm-mmu-map.sh joins with
+ * KVM's entry for the GPA (the second dimension). */
+void dump_walk(const struct vm *vm, uint64_t va)
+{
+	static const char *const names[] = { "PML4", "PDPT", "PD", "PT" };
+	uint64_t cr3;
+
+	if (!end_cr3(vm, "walk", &cr3))
+		return;
+	struct pt_walk w = pt_walk(&vm->mem, cr3, va);
+	vmm_log("walk: GVA 0x%016llx, CR3 0x%llx", (unsigned long long)va, (unsigned long long)cr3);
+	for (int i = 0; i < w.levels; i++)
+		vmm_log("walk:   %-4s[%3u] at GPA 0x%09llx = 0x%016llx", names[i], w.level[i].index,
+			(unsigned long long)(w.level[i].table + 8 * w.level[i].index),
+			(unsigned long long)w.level[i].entry);
+	if (w.ok)
+		vmm_log("walk: GVA 0x%016llx -> GPA 0x%llx (%s page,%s%s%s)", (unsigned long long)va,
+			(unsigned long long)w.gpa, pt_size_name(w.page),
+			w.flags & (1ull << 1) ? " W" : " -", w.flags & (1ull << 2) ? " U" : " -",
+			w.flags & (1ull << 63) ? " NX" : " -");
+	else
+		vmm_log("walk: GVA 0x%016llx -> no GPA: %s", (unsigned long long)va, w.why);
 }

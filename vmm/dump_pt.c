@@ -43,7 +43,7 @@ struct walk {
 	bool cut;
 };
 
-static const char *size_name(uint64_t page)
+const char *pt_size_name(uint64_t page)
 {
 	return page == 1ull << 30 ? "1G" : page == 1ull << 21 ? "2M" : "4K";
 }
@@ -72,7 +72,7 @@ static void flush(struct walk *w)
 	w->out("  0x%016llx-0x%016llx -> 0x%012llx %9s %6llu x %s%s%s%s%s",
 		(unsigned long long)r->va, (unsigned long long)(r->va + r->len - 1),
 		(unsigned long long)r->pa, size, (unsigned long long)r->leaves,
-		size_name(r->page), r->flags & PTE_W ? " W" : " -", r->flags & PTE_U ? " U" : " -",
+		pt_size_name(r->page), r->flags & PTE_W ? " W" : " -", r->flags & PTE_U ? " U" : " -",
 		r->flags & PTE_NX ? " NX" : " -", r->flags & PTE_PS ? " PS" : "");
 }
 
@@ -151,4 +151,39 @@ struct pt_dump_totals pt_dump(const struct guest_mem *mem, uint64_t cr3, pt_prin
 	    (unsigned long long)w.tables, w.bad ? ", some outside RAM" : "");
 	return (struct pt_dump_totals){ w.lines, w.by_size[0], w.by_size[1], w.by_size[2],
 					w.tables, w.bad, w.cut };
+}
+
+struct pt_walk pt_walk(const struct guest_mem *mem, uint64_t cr3, uint64_t va)
+{
+	struct pt_walk w = { .flags = PTE_W | PTE_U };
+	uint64_t tpa = cr3 & PTE_ADDR;
+
+	if (canonical(va & ((1ull << 48) - 1)) != va) {
+		w.why = "not canonical (bits 63:47 differ)";
+		return w;
+	}
+	for (int level = 4; level >= 1; level--) {
+		int shift = 12 + 9 * (level - 1);
+		unsigned i = (unsigned)(va >> shift) & 511;
+		const uint64_t *t = guest_ptr(mem, tpa, 4096);
+		if (!t) {
+			w.why = "table outside RAM";
+			return w;
+		}
+		uint64_t e = t[i];
+		w.level[w.levels++] = (struct pt_level){ tpa, i, e };
+		if (!(e & PTE_P)) {
+			w.why = "not present";
+			return w;
+		}
+		w.flags = (w.flags & e & (PTE_W | PTE_U)) | ((w.flags | e) & PTE_NX);
+		if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
+			w.page = 1ull << shift;
+			w.gpa = (e & PTE_ADDR & ~(w.page - 1)) | (va & (w.page - 1));
+			w.ok = true;
+			return w;
+		}
+		tpa = e & PTE_ADDR;
+	}
+	return w; /* not reached: level 1 is always a leaf */
 }

@@ -22,4 +22,28 @@ struct pt_dump_totals {
  * one line per run of like leaves. */
 struct pt_dump_totals pt_dump(const struct guest_mem *mem, uint64_t cr3, pt_print_fn out);
 
+/* One address's walk through the same 4-level tables, as the CPU does it:
+ * each level's table, index and entry, then the GPA or why there is none.
+ * For --walk's two-dimensional map and anything else that must translate
+ * a guest-virtual address (a debugger's memory access). */
+struct pt_level {
+	uint64_t table;          /* GPA of the table read */
+	unsigned index;
+	uint64_t entry;
+};
+
+struct pt_walk {
+	struct pt_level level[4]; /* [0] is the PML4's */
+	int levels;               /* entries read */
+	bool ok;
+	uint64_t gpa, page;       /* when ok: the translation and its page size */
+	uint64_t flags;           /* when ok: effective W, U, NX (PTE bit values) */
+	const char *why;          /* when not: "not present", "table outside RAM"... */
+};
+
+/* "4K", "2M" or "1G". */
+const char *pt_size_name(uint64_t page);
+
+struct pt_walk pt_walk(const struct guest_mem *mem, uint64_t cr3, uint64_t va);
+
 #endif

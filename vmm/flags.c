@@ -1,4 +1,5 @@
 /* Command-line flags: `vmm [options] IMAGE`. Any mistake exits 125. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@ static const char usage[] =
 "      --dump-pt       at the end, print the guest's page tables (walked from\n"
 "                      its CR3: 4-level, 4K/2M/1G leaves, contiguous runs\n"
 "                      coalesced, flags W U NX PS) to stderr\n"
+"      --walk GVA      at the end, print the guest's walk of GVA (hex with 0x,\n"
+"                      or decimal) through its page tables: each level's\n"
+"                      entry and the GPA (up to 8 times)\n"
 "      --view-switch=remap|memslot\n"
 "                      how an emulated VMFUNC switches EPT views: remap (the\n"
 "                      default) mmaps other RAM over the range; memslot deletes\n"
@@ -41,7 +45,7 @@ static const char usage[] =
 "  -h, --help          print this help and exit\n"
 "\n"
 "Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
-"--view-switch=MODE.\n"
+"--walk=GVA, --view-switch=MODE.\n"
 "\n"
 "exit status:\n"
 "  0       the guest exited with status 0\n"
@@ -120,6 +124,20 @@ static double parse_seconds(const char *flag, const char *s)
 	return v;
 }
 
+/* GVA: a 64-bit address, hex with 0x or decimal, nothing else. */
+static uint64_t parse_address(const char *flag, const char *s)
+{
+	int base = strncmp(s, "0x", 2) && strncmp(s, "0X", 2) ? 10 : 16;
+	const char *digits = base == 16 ? s + 2 : s;
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(digits, &end, base);
+	if (!*digits || *end || errno || *digits == '-' || *digits == '+' || *digits == ' ')
+		bad("%s: invalid address '%s' (a 64-bit address, hex with 0x or decimal)", flag, s);
+	return v;
+}
+
 /* If argv[*i] is flag `shrt` or `lng` taking a value, return the value (from
  * "-mV", "--long=V" or the next argument) and advance *i; else NULL. */
 static const char *value_of(int argc, char **argv, int *i, const char *shrt, const char *lng)
@@ -167,6 +185,10 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->dump_pt = true;
 		} else if (!strcmp(a, "--no-sandbox")) {
 			o->no_sandbox = true;
+		} else if ((v = value_of(argc, argv, &i, NULL, "--walk"))) {
+			if (o->walks == WALK_MAX)
+				bad("--walk: at most %d addresses", WALK_MAX);
+			o->walk[o->walks++] = parse_address("--walk", v);
 		} else if ((v = value_of(argc, argv, &i, NULL, "--view-switch"))) {
 			if (!strcmp(v, "remap") || !strcmp(v, "memslot"))
 				o->view_memslot = !strcmp(v, "memslot");

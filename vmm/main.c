@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 	console_flush();
 	if (opt.dump_pt)
 		dump_page_tables(&vm);
+	for (int i = 0; i < opt.walks; i++)
+		dump_walk(&vm, opt.walk[i]);
 	if (opt.stats)
 		stats_print(&vm, start_ns);
 	return status;

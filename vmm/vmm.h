@@ -26,6 +26,8 @@
 #define EFER_LMA (1u << 10)    /* long mode active */
 
 /* flags.c */
+#define WALK_MAX 8
+
 struct options {
 	uint64_t ram_size;
 	const char *cmdline;
@@ -33,6 +35,8 @@ struct options {
 	bool trace;
 	bool stats;
 	bool dump_pt;          /* --dump-pt: print the guest's page tables at exit */
+	uint64_t walk[WALK_MAX]; /* --walk GVA: walk these at exit */
+	int walks;
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
 	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
 	const char *image;
@@ -147,6 +151,7 @@ const char *exit_reason_name(uint32_t reason);
 /* dump.c, dump_pt.c */
 void dump_regs(const struct vm *vm);
 void dump_page_tables(const struct vm *vm);
+void dump_walk(const struct vm *vm, uint64_t va);
 
 /* vmfunc.c: VMFUNC caught as a KVM emulation failure (insn.h decodes
  * it); views set-up. */

@@ -95,10 +95,13 @@ expect "flags: --view-switch with a bad mode is refused" 125 \
 expect "flags: --view-switch without a value is refused" 125 "flag --view-switch needs a value" \
 	--view-switch
 expect "flags: --view-switch memslot (separate value) boots" 0 "" --view-switch memslot "$img"
+expect "flags: --walk with a bad address is refused" 125 "--walk: invalid address '0xg'" --walk 0xg "$img"
+expect "flags: --walk a ninth time is refused" 125 "--walk: at most 8 addresses" \
+	$(printf -- '--walk %d ' 1 2 3 4 5 6 7 8 9) "$img"
 
 vmm --help
 missing=""
-for f in -m -c --cmdline --timeout --trace --stats --dump-pt --view-switch -h --help; do
+for f in -m -c --cmdline --timeout --trace --stats --dump-pt --walk --view-switch -h --help; do
 	grep -q -- "$f" "$tmp/out" || missing="$missing $f"
 done
 if [ "$status" != 0 ]; then
@@ -344,6 +347,16 @@ if [ -f "$kernel" ]; then
 		skip "dump-pt: ... the first 2 MiB in 4K pages but for the stack guard" \
 			"no boot_stack_guard in ${kernel%.img}.elf"
 	fi
+	# --walk: one address, each level's entry; the stack guard's is not present.
+	main=$(nm "${kernel%.img}.elf" 2>/dev/null | awk '$3 == "kernel_main" { print $1 }')
+	expect "walk: kernel_main (0x$main) through four levels to its own GPA (identity map, 4K)" 0 \
+		"^vmm: walk: GVA 0x0*$main -> GPA 0x${main#"${main%%[1-9a-f]*}"} \(4K page, W - -\)$" \
+		--walk "0x$main" ${guard:+--walk 0x$guard} -c 'test=boot*' "$kernel"
+	[ "$(grep -c '^vmm: walk:   \(PML4\|PDPT\|PD  \|PT  \)\[' "$tmp/err")" -ge 4 ] &&
+		ok "walk: ... one line per level read" || not_ok "walk: ... one line per level read" "fewer than 4"
+	[ -z "$guard" ] || { grep -Eq "^vmm: walk: GVA 0x0*$guard -> no GPA: not present$" "$tmp/err" &&
+		ok "walk: the stack guard page is not present" ||
+		not_ok "walk: the stack guard page is not present" "no such line"; }
 	expect "dump-pt: with -m 1G the map covers the first GiB" 0 \
 		"^vmm:   0x0000000000200000-0x000000003fffffff -> 0x000000200000 +1022 MiB +511 x 2M W - - PS$" \
 		--dump-pt -m 1G -c 'test=boot*' "$kernel"

@@ -5,7 +5,10 @@
  * any); 4K, 2M and 1G leaves; the high half printed canonical; ranges end
  * inclusive, so the last leaf of the address space does not wrap to 0; a
  * table outside RAM is named, not followed nor counted; tables shared in a
- * loop stop the walk at its limit instead of running for hours.
+ * loop stop the walk at its limit instead of running for hours. And
+ * pt_walk(), one address's walk (--walk): each level's table, index and
+ * entry; 4K, 2M and 1G leaves with the offset kept; the effective flags;
+ * not present, table outside RAM and non-canonical addresses refused.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -157,6 +160,48 @@ static void loop(void)
 	      "... and prints a bounded number of lines (%u)", lines);
 }
 
+/* One address at a time, on the tables shapes() leaves behind plus a 1G
+ * leaf and tables pointing outside RAM. */
+static void one_address(void)
+{
+	memset(mem.host, 0, RAM_SIZE);
+	set(0x1000, 0, 0x2000 | P | W | U);
+	set(0x2000, 0, 0x3000 | P | W | U);
+	set(0x3000, 0, 0x4000 | P | W);                    /* PD[0] not U */
+	set(0x4000, 5, 0x201000 | P | W | U | NX);
+	set(0x3000, 1, 0x400000 | P | PS);                 /* a 2M leaf */
+	set(0x2000, 1, 0x40000000 | P | W | U | PS);       /* a 1G leaf */
+	set(0x1000, 511, 0x2000 | P | W | U);
+	set(0x2000, 511, 0x900000 | P | W | U);            /* a PD outside RAM */
+
+	struct pt_walk w = pt_walk(&mem, 0x1000, 0x5abc);
+	CHECK(w.ok && w.gpa == 0x201abc && w.page == 0x1000, "4K leaf: GPA 0x%llx, page 0x%llx",
+	      (unsigned long long)w.gpa, (unsigned long long)w.page);
+	CHECK(w.levels == 4 && w.level[0].table == 0x1000 && w.level[3].table == 0x4000 &&
+	      w.level[3].index == 5 && w.level[3].entry == (0x201000 | P | W | U | NX),
+	      "... four levels, each with its table, index and entry");
+	CHECK(w.flags == (W | NX), "... effective flags: W, not U (the PD lacks it), NX (%llx)",
+	      (unsigned long long)w.flags);
+
+	w = pt_walk(&mem, 0x1000, 0x212345);
+	CHECK(w.ok && w.gpa == 0x412345 && w.page == 2ull << 20 && w.levels == 3 && !(w.flags & W),
+	      "2M leaf: the offset in the page kept, three levels, read-only");
+	w = pt_walk(&mem, 0x1000, 0x40000000 + 0x1234567);
+	CHECK(w.ok && w.gpa == 0x41234567 && w.page == 1ull << 30 && w.levels == 2,
+	      "1G leaf: two levels");
+	w = pt_walk(&mem, 0x1000, 0x6000);
+	CHECK(!w.ok && w.levels == 4 && !strcmp(w.why, "not present"),
+	      "a PT entry not present: four levels read, 'not present'");
+	w = pt_walk(&mem, 0x1000, 0xffffffffc0000000ull);
+	CHECK(!w.ok && w.levels == 2 && !strcmp(w.why, "table outside RAM"),
+	      "a PD outside RAM: named, not read");
+	w = pt_walk(&mem, 0x1000, 0x0000800000000000ull);
+	CHECK(!w.ok && w.levels == 0 && strstr(w.why, "canonical"),
+	      "a non-canonical address: refused before any read");
+	w = pt_walk(&mem, RAM_SIZE, 0);
+	CHECK(!w.ok && !strcmp(w.why, "table outside RAM"), "CR3 outside RAM");
+}
+
 int main(void)
 {
 	mem = (struct guest_mem){ .host = calloc(1, RAM_SIZE), .size = RAM_SIZE, .fd = -1 };
@@ -165,5 +210,6 @@ int main(void)
 	shapes();
 	top();
 	loop();
+	one_address();
 	return tap_done();
 }
