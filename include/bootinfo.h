@@ -46,6 +46,23 @@
 #define STAGE_LONG      0x30 /* 64-bit long mode, paging on */
 #define STAGE_C_ENTRY   0x40 /* kernel_main() called */
 
+/* Boot stage stamps (ABI 1.2): the guest writes its TSC into
+ * boot_info.stamp_tsc[BOOT_STAMP_*] as it reaches each stage: no exit, a
+ * RDTSC and two stores (cheap where every CPL0 instruction is emulated).
+ * The VMM reads them from guest RAM for --stats and --trace-json; 0 means
+ * not reached. The stub writes them at BOOTINFO_GPA + BI_STAMPS_OFFSET. */
+#define BOOT_STAMP_STUB_ENTRY 0 /* boot sector entered, real mode */
+#define BOOT_STAMP_LOADED     1 /* image in RAM (the BIOS path loaded it) */
+#define BOOT_STAMP_PROT       2 /* 32-bit protected mode */
+#define BOOT_STAMP_LONG       3 /* 64-bit long mode, paging on */
+#define BOOT_STAMP_C_ENTRY    4 /* kernel_main() entered */
+#define BOOT_STAMP_INIT_DONE  5 /* kernel init done, before any test */
+#define BOOT_STAMP_FIRST_TEST 6 /* the first test starts */
+#define BOOT_STAMP_LAST_TEST  7 /* the last test has ended */
+#define BOOT_STAMP_EXIT       8 /* guest_exit() called */
+#define BOOT_STAMPS           9
+#define BI_STAMPS_OFFSET      2096
+
 struct e820_entry {
 	uint64_t base;
 	uint64_t len;
@@ -71,6 +88,7 @@ struct boot_info {
 	uint32_t cmdline_len;    /* bytes in cmdline, without the NUL */
 	char cmdline[BOOT_CMDLINE_MAX]; /* NUL-terminated */
 	struct e820_entry e820[BOOT_E820_MAX];
+	uint64_t stamp_tsc[BOOT_STAMPS]; /* ABI 1.2: guest TSC at each BOOT_STAMP_* */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct e820_entry) == 24, "E820 entry is 24 bytes");
@@ -79,5 +97,6 @@ _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
 _Static_assert(__builtin_offsetof(struct boot_info, ram_size) == 16, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820_count) == 40, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820) == 560, "stub offset");
+_Static_assert(__builtin_offsetof(struct boot_info, stamp_tsc) == BI_STAMPS_OFFSET, "stub offset");
 
 #endif

@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #define HC_ABI_MAJOR 1   /* incompatible changes bump this */
-#define HC_ABI_MINOR 1   /* new calls or feature bits bump this (1: HC_VMFUNC) */
+#define HC_ABI_MINOR 2   /* new calls, feature bits or boot info fields bump this
+			  (1: HC_VMFUNC; 2: boot_info.stamp_tsc) */
 
 enum hc_nr {
 	HC_NOP           = 0,

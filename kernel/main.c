@@ -16,6 +16,7 @@
 #include "paging.h"
 #include "pmm.h"
 #include "printf.h"
+#include "stamp.h"
 #include "test.h"
 #include "trap.h"
 #include "x86.h"
@@ -124,6 +125,8 @@ void kernel_main(struct boot_info *bi)
 	uint64_t entry_tsc = rdtsc();
 	char filter[BOOT_CMDLINE_MAX];
 
+	bi->stamp_tsc[BOOT_STAMP_C_ENTRY] = entry_tsc;
+
 	bootinfo_complete(bi);
 	boot_info = bi;
 	gdt_init();
@@ -137,6 +140,7 @@ void kernel_main(struct boot_info *bi)
 	banner(bi, entry_tsc);
 	pmm_init_kernel(bi, (uint64_t)__kernel_end);
 	paging_init(bi);
+	boot_stamp(BOOT_STAMP_INIT_DONE);
 	crash_on_request(bi->cmdline);
 	if (cmdline_has(bi->cmdline, "boot-only")) /* make bench: boot to exit */
 		guest_exit(0);

@@ -6,6 +6,7 @@
 #include "test.h"
 #include "printf.h"
 #include "lib.h"
+#include "stamp.h"
 
 extern const struct test __tests_start[], __tests_end[];
 
@@ -100,6 +101,7 @@ int test_run_all(const char *filter)
 		printf("# no test matches the filter '%s'\n", filter);
 		return 1;
 	}
+	boot_stamp(BOOT_STAMP_FIRST_TEST);
 	for (t = __tests_start; t < __tests_end; t++) {
 		if (!selected(t, filter))
 			continue;
@@ -117,6 +119,7 @@ int test_run_all(const char *filter)
 		else
 			passed++;
 	}
+	boot_stamp(BOOT_STAMP_LAST_TEST);
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed;
 }

@@ -26,6 +26,8 @@ kvm_suites() {
 	suite "$l-2" "host-kernel [$w]" $in env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
 	suite "$l-3" "host-tools [$w]" $in env VMM=build/vmm IMAGE=build/kernel.img bash tests/host/tools.sh
 	suite "$l-4" "guest-vmm [$w]" $in bash tests/run_guest.sh vmm
+	suite "$l-5" "trace-json [$w]" $in env VMM=build/vmm GUESTS=build/guests IMG=build/kernel.img \
+		bash tests/host/trace_json.sh
 }
 
 # The host world where /dev/kvm is usable here; the nested kvm_amd world

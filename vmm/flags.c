@@ -28,7 +28,14 @@ static const char usage[] =
 "      --trace         print every VM exit (reason, port or address, and the RIP\n"
 "                      of the instruction that exited, on every KVM)\n"
 "      --stats         print exit counts by reason, VMFUNC emulations and KVM\n"
-"                      vCPU stats at the end\n"
+"                      vCPU stats at the end, and the boot timeline: the VMM's\n"
+"                      phases and the guest's stage stamps in us from process\n"
+"                      start, with the exits and emulated instructions of each\n"
+"      --trace-json FILE\n"
+"                      write the run as a Chrome trace-event file (Perfetto,\n"
+"                      chrome://tracing): VMM phases, every exit, boot stages\n"
+"      --count-insns   single-step the guest and count its instructions per\n"
+"                      boot phase in the --stats timeline (slow: an exit each)\n"
 "      --dump-pt       at the end, print the guest's page tables (walked from\n"
 "                      its CR3: 4-level, 4K/2M/1G leaves, contiguous runs\n"
 "                      coalesced, flags W U NX PS) to stderr\n"
@@ -45,6 +52,7 @@ static const char usage[] =
 "  -h, --help          print this help and exit\n"
 "\n"
 "Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
+"--trace-json=FILE,\n"
 "--walk=GVA, --view-switch=MODE.\n"
 "\n"
 "exit status:\n"
@@ -185,6 +193,12 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->dump_pt = true;
 		} else if (!strcmp(a, "--no-sandbox")) {
 			o->no_sandbox = true;
+		} else if (!strcmp(a, "--count-insns")) {
+			o->count_insns = true;
+		} else if ((v = value_of(argc, argv, &i, NULL, "--trace-json"))) {
+			if (!*v)
+				bad("--trace-json: empty file name");
+			o->trace_json = v;
 		} else if ((v = value_of(argc, argv, &i, NULL, "--walk"))) {
 			if (o->walks == WALK_MAX)
 				bad("--walk: at most %d addresses", WALK_MAX);

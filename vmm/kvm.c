@@ -84,6 +84,7 @@ int kvm_setup(struct vm *vm)
 			strerror(errno));
 		return -1;
 	}
+	timeline_mark(PHASE_KVM_OPEN);
 	vm->host = kvm_identify();
 	vmm_trace("KVM: %s (RIP at an OUT exit: %s the instruction)", vm->host.name,
 		  vm->host.rip_past_out ? "past" : "at");
@@ -107,6 +108,7 @@ int kvm_setup(struct vm *vm)
 		vmm_log("KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
+	timeline_mark(PHASE_VM);
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA) < 0) {
 		vmm_log("KVM_SET_TSS_ADDR 0x%x: %s", TSS_GPA, strerror(errno));
@@ -125,5 +127,6 @@ int kvm_setup(struct vm *vm)
 			(unsigned long long)vm->mem.size, strerror(errno));
 		return -1;
 	}
+	timeline_mark(PHASE_MEMSLOT);
 	return 0;
 }

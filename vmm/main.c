@@ -39,23 +39,27 @@ int main(int argc, char **argv)
 	struct options opt;
 	static struct vm vm = { .stats_fd = -1 };
 
+	timeline_mark(PHASE_START);
+
 	std_fds_open();
 	log_flush_with(console_flush);
 	stop_signals_install();
 	flags_parse(argc, argv, &opt);
 	vmm_tracing = opt.trace;
+	if (opt.trace_json && trace_json_open(opt.trace_json) < 0)
+		return EXIT_VMM_FAILED;
 
 	/* The image is checked before KVM is touched, so a bad image is
 	 * reported the same way on a host without /dev/kvm. The watchdog
 	 * runs before it is read: a FIFO image may never deliver. */
 	if ((opt.timeout > 0 && watchdog_start(opt.timeout) < 0) ||
-	    mem_create(&vm.mem, opt.ram_size) < 0 ||
-	    load_image(&vm.mem, opt.image) < 0 ||
+	    timeline_step(mem_create(&vm.mem, opt.ram_size), PHASE_RAM) < 0 ||
+	    timeline_step(load_image(&vm.mem, opt.image), PHASE_IMAGE) < 0 ||
 	    kvm_setup(&vm) < 0 ||
-	    vcpu_create(&vm, start_ns) < 0 ||
+	    timeline_step(vcpu_create(&vm, start_ns), PHASE_VCPU) < 0 ||
 	    views_setup(&vm, &opt) < 0)
 		return setup_failed();
-	if (opt.stats)
+	if (opt.stats || opt.count_insns)
 		stats_open(&vm);
 	bootinfo_fill(&vm, &opt);
 	if (vcpu_reset_bios(&vm) < 0)
@@ -64,16 +68,23 @@ int main(int argc, char **argv)
 	serial_register();
 	devices_register();
 	doorbell_register();
-	if (!opt.no_sandbox && sandbox_enter(&vm) < 0)
+	if (timeline_start(&vm, &opt) < 0 ||
+	    (!opt.no_sandbox && sandbox_enter(&vm) < 0))
 		return setup_failed();
 
+	timeline_mark(PHASE_FIRST_RUN);
 	int status = run_guest(&vm);
+	timeline_mark(PHASE_EXIT);
 	console_flush();
 	if (opt.dump_pt)
 		dump_page_tables(&vm);
 	for (int i = 0; i < opt.walks; i++)
 		dump_walk(&vm, opt.walk[i]);
-	if (opt.stats)
+	if (opt.stats || opt.count_insns) {
 		stats_print(&vm, start_ns);
+		timeline_print(&vm);
+	}
+	if (trace_json_on)
+		trace_json_write(&vm);
 	return status;
 }

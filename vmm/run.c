@@ -93,7 +93,7 @@ int run_guest(struct vm *vm)
 		 * #UD handler asks about again at this exit, is no new refusal. */
 		vm->views.echo = vm->vmfunc_ud_armed;
 		vm->vmfunc_ud_armed = false;
-		int status = dispatch(vm);
+		int status = timeline_observing ? timeline_exit(vm, dispatch) : dispatch(vm);
 		if (status != RUN_CONTINUE)
 			return status;
 		remember(vm);

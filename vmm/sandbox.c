@@ -173,9 +173,16 @@ static void build(struct prog *p, const struct vm *vm)
 	for (size_t i = 0; i < sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]; i++)
 		allow_ioctl(p, vm->vcpu_fd, vcpu_ioctls[i]);
 	allow_ioctl(p, vm->vm_fd, KVM_SET_USER_MEMORY_REGION);
+	if (timeline_counting_insns()) /* --count-insns re-arms single-stepping */
+		allow_ioctl(p, vm->vcpu_fd, KVM_SET_GUEST_DEBUG);
 	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
 		rule(p, SYS_write);
 		arg_eq(p, 0, (uint32_t)fd);
+		allow(p);
+	}
+	if (trace_json_fd() >= 0) { /* --trace-json's file, written at the end */
+		rule(p, SYS_write);
+		arg_eq(p, 0, (uint32_t)trace_json_fd());
 		allow(p);
 	}
 	if (vm->stats_fd >= 0) {

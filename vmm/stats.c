@@ -38,32 +38,42 @@ void stats_open(struct vm *vm)
 	vm->stats_fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, 0);
 }
 
-static void print_kvm_stats(const struct vm *vm)
+/* Where KVM's counter `name` is in the stats fd, false if it has none. */
+bool stats_kvm_offset(const struct vm *vm, const char *name, uint64_t *off)
 {
 	struct kvm_stats_header h;
 	int fd = vm->stats_fd;
+	bool found = false;
 
-	if (fd < 0) {
-		vmm_log("stats: no KVM vCPU stats (KVM_GET_STATS_FD unsupported)");
-		return;
-	}
-	if (pread(fd, &h, sizeof h, 0) != sizeof h)
-		return;
+	if (fd < 0 || pread(fd, &h, sizeof h, 0) != sizeof h)
+		return false;
 	size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
 	char *d = malloc(dsize * h.num_desc);
 	if (d && pread(fd, d, dsize * h.num_desc, h.desc_offset) == (ssize_t)(dsize * h.num_desc)) {
-		for (size_t k = 0; k < sizeof kvm_names / sizeof kvm_names[0]; k++) {
-			for (uint32_t i = 0; i < h.num_desc; i++) {
-				const struct kvm_stats_desc *s = (const void *)(d + i * dsize);
-				uint64_t v;
-				if (strcmp(s->name, kvm_names[k]) ||
-				    pread(fd, &v, sizeof v, h.data_offset + s->offset) != sizeof v)
-					continue;
-				vmm_log("stats:   kvm %-20s %llu", s->name, (unsigned long long)v);
+		for (uint32_t i = 0; i < h.num_desc && !found; i++) {
+			const struct kvm_stats_desc *s = (const void *)(d + i * dsize);
+			if (!strcmp(s->name, name)) {
+				*off = h.data_offset + s->offset;
+				found = true;
 			}
 		}
 	}
 	free(d);
+	return found;
+}
+
+static void print_kvm_stats(const struct vm *vm)
+{
+	if (vm->stats_fd < 0) {
+		vmm_log("stats: no KVM vCPU stats (KVM_GET_STATS_FD unsupported)");
+		return;
+	}
+	for (size_t k = 0; k < sizeof kvm_names / sizeof kvm_names[0]; k++) {
+		uint64_t off, v;
+		if (stats_kvm_offset(vm, kvm_names[k], &off) &&
+		    pread(vm->stats_fd, &v, sizeof v, (off_t)off) == sizeof v)
+			vmm_log("stats:   kvm %-20s %llu", kvm_names[k], (unsigned long long)v);
+	}
 }
 
 void stats_print(const struct vm *vm, uint64_t start_ns)

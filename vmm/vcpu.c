@@ -45,23 +45,34 @@ static int set_cpuid(struct vm *vm)
 	return r;
 }
 
-/* Guest TSC now, minus what elapsed since main() began: the guest's TSC at
- * VMM start, so the guest can tell how long its own boot took. */
-static void read_tsc(struct vm *vm, uint64_t start_ns)
+/* The guest's TSC now (KVM_GET_MSRS). */
+bool vcpu_tsc(const struct vm *vm, uint64_t *tsc)
 {
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
 
+	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != 1)
+		return false;
+	*tsc = m.e.data;
+	return true;
+}
+
+/* Guest TSC now, minus what elapsed since main() began: the guest's TSC at
+ * VMM start, so the guest can tell how long its own boot took. */
+static void read_tsc(struct vm *vm, uint64_t start_ns)
+{
+	uint64_t tsc;
+
 	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != 1)
+	if (!vcpu_tsc(vm, &tsc))
 		return;
 	uint64_t ticks = (now_ns() - start_ns) * vm->tsc_khz / 1000000u;
-	vm->tsc_at_start = m.e.data > ticks ? m.e.data - ticks : 0;
+	vm->tsc_at_start = tsc > ticks ? tsc - ticks : 0;
 	vmm_trace("guest TSC %u kHz, %llu now, %llu at VMM start", vm->tsc_khz,
-		  (unsigned long long)m.e.data, (unsigned long long)vm->tsc_at_start);
+		  (unsigned long long)tsc, (unsigned long long)vm->tsc_at_start);
 }
 
 int vcpu_create(struct vm *vm, uint64_t start_ns)

@@ -39,6 +39,8 @@ struct options {
 	int walks;
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
 	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
+	const char *trace_json; /* --trace-json FILE: Chrome trace-event file */
+	bool count_insns;      /* --count-insns: single-step and count the guest */
 	const char *image;
 };
 void flags_parse(int argc, char **argv, struct options *o);
@@ -110,6 +112,7 @@ bool vcpu_in_reset_state(const struct vm *vm);
 bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa);
 int vcpu_get_regs(struct vm *vm, struct kvm_regs *r);
 int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r);
+bool vcpu_tsc(const struct vm *vm, uint64_t *tsc);
 
 /* bootinfo.c */
 void bootinfo_fill(struct vm *vm, const struct options *o);
@@ -164,8 +167,35 @@ int views_memslot_init(struct vm *vm);
 /* sandbox.c: the seccomp allowlist, entered before the first KVM_RUN. */
 int sandbox_enter(const struct vm *vm);
 
+/* timeline.c: the VMM's phases and the guest's boot stamps, counted per
+ * phase (--stats, --count-insns); timeline_exit observes each exit while
+ * timeline_observing (one branch in run.c otherwise). */
+enum vmm_phase {
+	PHASE_START, PHASE_RAM, PHASE_IMAGE, PHASE_KVM_OPEN, PHASE_VM, PHASE_MEMSLOT,
+	PHASE_VCPU, PHASE_FIRST_RUN, PHASE_EXIT, PHASES
+};
+extern bool timeline_observing;
+void timeline_mark(enum vmm_phase p);
+int timeline_step(int rc, enum vmm_phase p); /* rc; marks p if rc >= 0 */
+int timeline_start(struct vm *vm, const struct options *o);
+bool timeline_counting_insns(void);
+int timeline_exit(struct vm *vm, int (*dispatch)(struct vm *));
+void timeline_print(const struct vm *vm);
+uint64_t timeline_phase_ns(enum vmm_phase p);
+const char *timeline_stage_name(unsigned stage);
+bool timeline_stage_ns(const struct vm *vm, unsigned stage, double *ns);
+
+/* trace_json.c: --trace-json FILE, buffered, written at the end. */
+extern bool trace_json_on;
+int trace_json_open(const char *file);
+int trace_json_fd(void);
+void trace_json_exit_begin(const struct vm *vm, uint64_t t0);
+void trace_json_exit_end(uint64_t t1);
+void trace_json_write(const struct vm *vm);
+
 /* stats.c */
 void stats_open(struct vm *vm);
+bool stats_kvm_offset(const struct vm *vm, const char *name, uint64_t *off);
 void stats_exit(uint32_t reason);
 void stats_hypercall(uint32_t nr);
 void stats_print(const struct vm *vm, uint64_t start_ns);
