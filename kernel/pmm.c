@@ -64,7 +64,6 @@ int pmm_add_range(struct pmm *p, uint64_t base, uint64_t len)
 void pmm_init_kernel(const struct boot_info *bi, uint64_t kernel_end)
 {
 	uint64_t floor = ALIGN_UP(kernel_end, PAGE_SIZE);
-	uint64_t lo = ~0ul, hi = 0;
 
 	if (floor < PMM_KERNEL_FLOOR)
 		floor = PMM_KERNEL_FLOOR;
@@ -82,6 +81,14 @@ void pmm_init_kernel(const struct boot_info *bi, uint64_t kernel_end)
 			printf("pmm: E820 RAM 0x%lx-0x%lx ignored: %s\n",
 			       base, end, pmm_strerror(err));
 	}
+}
+
+/* Apart from the set-up: a boot that ends before any work (boot-only)
+ * need not format it (README, "Where the time goes"). */
+void pmm_report(void)
+{
+	uint64_t lo = ~0ul, hi = 0;
+
 	if (kernel_pmm.nranges) {
 		lo = kernel_pmm.range[0].base;
 		hi = kernel_pmm.range[kernel_pmm.nranges - 1].end;

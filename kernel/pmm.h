@@ -64,6 +64,7 @@ int pmm_add_range(struct pmm *p, uint64_t base, uint64_t len);
 /* The kernel instance: every E820 RAM range, minus everything below 1 MiB
  * and below kernel_end (the image's end symbol). Prints one summary line. */
 void pmm_init_kernel(const struct boot_info *bi, uint64_t kernel_end);
+void pmm_report(void); /* "pmm: N KiB free in N ranges (lo-hi)" */
 
 /* A page's physical address, or 0 when none is left (the caller reports it).
  * pmm_alloc() leaves the old contents; pmm_alloc_zeroed() clears the page. */
