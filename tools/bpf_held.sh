@@ -60,6 +60,9 @@ held_run() {
 	wait "$vpid"
 	status=$?
 	vpid_done=$vpid vpid=""
+	# The VM's teardown (its last events) is still in the perf buffers:
+	# a second for bpftrace to read them before SIGINT ends it.
+	read -r -t 1 -u "$tick"
 	kill -INT "$bpid"
 	wait "$bpid"
 	bpid=""

@@ -8,6 +8,8 @@
 #
 #   VMM ARGS   default: --timeout 60 -c boot-only build/kernel.img
 #   VMM=PATH   the VMM binary (default build/vmm)
+#   MMU_MAP_RAW=FILE  also keep the raw events in FILE and the VMM's
+#              messages in FILE.vmm (tools/mmu_map_report.py reads them)
 #
 # Run as root where /dev/kvm is, or through tools/in-kvm (make mmu-map).
 # The SPTE format follows the KVM: NPT on kvm_amd with npt=Y, EPT on
@@ -69,31 +71,60 @@ done
 . "$here/bpf_held.sh"
 
 # The program: kvm_mmu_set_spte, plus each optional tracepoint tracefs has.
-# $1 is the VMM's pid; values printed raw, decoded afterwards.
+# $1 is the VMM's pid; values printed raw, decoded afterwards; every event
+# carries its time (ns) last, so the report can put them in order of the
+# VMM's own operations: a view switch's mmap over guest RAM (MAP_FIXED,
+# shared), a memslot ioctl (KVM_SET_USER_MEMORY_REGION), and its exit.
 attached="kvm_mmu_set_spte"
+optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_prepare_zap_page
+	kvmmmu/kvm_mmu_split_huge_page kvmmmu/kvm_mmu_zap_all_fast kvm/kvm_unmap_hva_range kvm/kvm_page_fault
+	syscalls/sys_enter_mmap syscalls/sys_enter_ioctl syscalls/sys_enter_exit_group"
 {
 	echo 'BEGIN { printf("ev attached\n"); }'
-	echo 'tracepoint:kvmmmu:kvm_mmu_set_spte /pid == $1/ { printf("ev set %lx %lx %d\n", args->gfn, args->spte, args->level); }'
-	for p in kvm_tdp_mmu_spte_changed mark_mmio_spte kvm_mmu_prepare_zap_page kvm_mmu_split_huge_page; do
-		[ -d "$ev/$p" ] || { say "not attached: kvmmmu:$p (not in $ev)"; continue; }
+	echo 'tracepoint:kvmmmu:kvm_mmu_set_spte /pid == $1/ { printf("ev set %lx %lx %d %lu\n", args->gfn, args->spte, args->level, nsecs); }'
+	for tp in $optional; do
+		p=${tp#*/}
+		[ -d "$tracefs/events/$tp" ] || { say "not attached: ${tp%/*}:$p (not in $tracefs/events)"; continue; }
 		attached="$attached $p"
+		probe="tracepoint:${tp%/*}:$p"
 		case $p in
-		kvm_tdp_mmu_spte_changed) echo "tracepoint:kvmmmu:$p"' /pid == $1/ { printf("ev chg %lx %d %lx %lx\n", args->gfn, args->level, args->old_spte, args->new_spte); }' ;;
-		mark_mmio_spte) echo "tracepoint:kvmmmu:$p"' /pid == $1/ { printf("ev mmio %lx\n", args->gfn); }' ;;
-		kvm_mmu_prepare_zap_page) echo "tracepoint:kvmmmu:$p"' /pid == $1/ { printf("ev zap %d\n", args->role & 0xf); }' ;;
-		kvm_mmu_split_huge_page) echo "tracepoint:kvmmmu:$p"' /pid == $1/ { printf("ev split %lx %d\n", args->gfn, args->level); }' ;;
+		# Only changes to or from a present entry (KVM's bit 11): a zap
+		# also writes REMOVED_SPTE over each empty slot of a table, 512 a
+		# table, which would flood the buffer and say nothing.
+		kvm_tdp_mmu_spte_changed) echo "$probe"' /pid == $1 && ((args->old_spte | args->new_spte) & 0x800)/ { printf("ev chg %lx %d %lx %lx %lu\n", args->gfn, args->level, args->old_spte, args->new_spte, nsecs); }' ;;
+		mark_mmio_spte) echo "$probe"' /pid == $1/ { printf("ev mmio %lx\n", args->gfn); }' ;;
+		kvm_mmu_prepare_zap_page) echo "$probe"' /pid == $1/ { printf("ev zap %d %lu\n", args->role & 0xf, nsecs); }' ;;
+		kvm_mmu_split_huge_page) echo "$probe"' /pid == $1/ { printf("ev split %lx %d\n", args->gfn, args->level); }' ;;
+		kvm_mmu_zap_all_fast) echo "$probe"' /pid == $1/ { printf("ev zapall %lu\n", nsecs); }' ;;
+		kvm_unmap_hva_range) echo "$probe"' /pid == $1/ { printf("ev unmap %lx %lx %lu\n", args->start, args->end, nsecs); }' ;;
+		kvm_page_fault) echo "$probe"' /pid == $1/ { printf("ev npf %lx %lx %lu\n", args->fault_address, args->error_code, nsecs); }' ;;
+		# MAP_SHARED|MAP_FIXED (0x11) of a file: guest RAM, or a view switch.
+		sys_enter_mmap)
+			echo "$probe"' /pid == $1 && (args->flags & 0x11) == 0x11 && args->fd < 65536/ { @mm[tid] = 1; printf("ev mmap %lx %lx %lx %lu\n", args->addr, args->len, args->off, nsecs); }'
+			echo 'tracepoint:syscalls:sys_exit_mmap /@mm[tid]/ { delete(@mm[tid]); printf("ev done %ld %lu\n", args->ret, nsecs); }' ;;
+		# KVM_SET_USER_MEMORY_REGION: slot, guest_phys_addr, memory_size, userspace_addr.
+		sys_enter_ioctl)
+			echo "$probe"' /pid == $1 && args->cmd == 0x4020ae46/ { @io[tid] = 1; printf("ev memslot %u %lx %lx %lx %lu\n", *(uint32 *)uptr(args->arg), *(uint64 *)uptr(args->arg + 8), *(uint64 *)uptr(args->arg + 16), *(uint64 *)uptr(args->arg + 24), nsecs); }'
+			echo 'tracepoint:syscalls:sys_exit_ioctl /@io[tid]/ { delete(@io[tid]); printf("ev done %ld %lu\n", args->ret, nsecs); }' ;;
+		sys_enter_exit_group) echo "$probe"' /pid == $1/ { printf("ev exit %lu\n", nsecs); }' ;;
 		esac
 	done
+	echo 'END { clear(@mm); clear(@io); }'
 } >"$tmp/prog.bt"
-say "attaching: kvmmmu:{${attached// /,}}; SPTE format $fmt; guest RAM $((ram >> 20)) MiB"
+say "attaching: ${attached// /, }; SPTE format $fmt; guest RAM $((ram >> 20)) MiB"
 
-held_vmm "$VMM" "$@"
+# The VMM's own messages (its --walk lines among them) are shown and kept
+# for the report.
+held_vmm "$VMM" "$@" 2>"$tmp/vmm.err"
 bpf_start "$tmp/prog.bt" || cannot "bpftrace did not attach"
 say "running: $VMM $*"
 held_run
+cat "$tmp/vmm.err" >&2
+[ -z "${MMU_MAP_RAW:-}" ] || { cp "$tmp/bt.out" "$MMU_MAP_RAW" && cp "$tmp/vmm.err" "$MMU_MAP_RAW.vmm"; }
 say "the VMM exited with status $status"
 echo
-python3 "$here/mmu_map_report.py" --format "$fmt" --ram "$ram" --attached "$attached" <"$tmp/bt.out"
+python3 "$here/mmu_map_report.py" --format "$fmt" --ram "$ram" --attached "$attached" \
+	--vmm-messages "$tmp/vmm.err" <"$tmp/bt.out"
 echo
 python3 "$here/spte_decode.py" --legend --format "$fmt"
 exit "$status"

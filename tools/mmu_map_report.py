@@ -2,13 +2,19 @@
 """mmu_map_report.py: the report of tools/kvm-mmu-map.sh, from the event
 lines its bpftrace program printed (read on stdin):
 
-    ev set GFN SPTE LEVEL         kvmmmu:kvm_mmu_set_spte (hex, hex, decimal)
-    ev chg GFN LEVEL OLD NEW      kvmmmu:kvm_tdp_mmu_spte_changed
+    ev set GFN SPTE LEVEL T       kvmmmu:kvm_mmu_set_spte (hex, hex, decimal)
+    ev chg GFN LEVEL OLD NEW T    kvmmmu:kvm_tdp_mmu_spte_changed
     ev mmio GFN                   kvmmmu:mark_mmio_spte
-    ev zap LEVEL                  kvmmmu:kvm_mmu_prepare_zap_page
+    ev zap LEVEL T                kvmmmu:kvm_mmu_prepare_zap_page
     ev split GFN LEVEL            kvmmmu:kvm_mmu_split_huge_page
+    and the timed events of mmu_history.py (T: time in ns)
 
     mmu_map_report.py --format npt|ept|pte --ram BYTES [--attached LIST]
+                      [--vmm-messages FILE]
+
+The map (the last entry per frame) and its summary, then the history: the
+VMM's view switches and memslot changes with what KVM did for each, and
+the two-dimensional walk of each address the VMM was asked to --walk.
 
 Python, not awk: SPTEs are 64-bit and awk's numbers are doubles.
 """
@@ -18,6 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spte_decode  # noqa: E402
+import mmu_history  # noqa: E402
 
 
 def frames(level):
@@ -29,13 +36,15 @@ def main(argv):
     ap.add_argument("--format", choices=sorted(spte_decode.DECODERS), required=True)
     ap.add_argument("--ram", type=int, required=True)
     ap.add_argument("--attached", default="")
+    ap.add_argument("--vmm-messages")
     a = ap.parse_args(argv)
+    lines = sys.stdin.readlines()
     last = {}  # gfn -> (spte, level) of the last kvm_mmu_set_spte
     sets = 0
     chg = {"installed": 0, "changed": 0, "removed": 0}
     chg_n = zaps = splits = 0
     mmio, mmio_spte = set(), {}
-    for line in sys.stdin:
+    for line in lines:
         w = line.split()
         if len(w) < 3 or w[0] != "ev":
             continue
@@ -92,13 +101,16 @@ def main(argv):
           % (ram_frames, a.ram >> 20, mapped, ram_frames - mapped, outside))
     on = a.attached.split()
     if "kvm_tdp_mmu_spte_changed" in on:
-        print("SPTE changes (kvmmmu:kvm_tdp_mmu_spte_changed, all levels): %d: %d installed, %d changed in place, "
-              "%d removed (the VM's teardown included), %d between non-present values" % (chg_n, chg["installed"], chg["changed"], chg["removed"],
-                                                             chg_n - sum(chg.values())))
+        print("SPTE changes (kvmmmu:kvm_tdp_mmu_spte_changed to or from present, all levels): %d: %d installed, "
+              "%d changed in place, %d removed (the VM's teardown included)"
+              % (chg_n, chg["installed"], chg["changed"], chg["removed"]))
     else:
         print("SPTE changes: kvmmmu:kvm_tdp_mmu_spte_changed not attached")
     for name, n in (("kvm_mmu_prepare_zap_page", zaps), ("kvm_mmu_split_huge_page", splits)):
         print("%s: %s" % (name, n if name in on else "not attached"))
+    print()
+    messages = open(a.vmm_messages).readlines() if a.vmm_messages else []
+    mmu_history.report(lines, messages, a.format)
     return 0
 
 

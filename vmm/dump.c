@@ -79,41 +79,43 @@ void dump_regs(const struct vm *vm)
 #define CR4_PAE  (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 
-/* The guest's CR3 at the end of the run, if it has long-mode tables a
- * walk can read; else say why not, for `what` (dump-pt, walk). */
-static bool end_cr3(const struct vm *vm, const char *what, uint64_t *cr3)
+/* The guest's paging at the end of the run (its sregs in *s): 1 when it
+ * has long-mode tables a walk can read, 0 when paging is off, -1 when
+ * there is nothing to walk (said, for `what`: dump-pt, walk). */
+static int end_paging(const struct vm *vm, const char *what, struct kvm_sregs *sregs)
 {
 	struct kvm_sregs s;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
 		vmm_log("%s: KVM_GET_SREGS failed: no page tables to show", what);
-		return false;
+		return -1;
 	}
 	if (vm->run->exit_reason == KVM_EXIT_SHUTDOWN && vcpu_in_reset_state(vm)) {
 		vmm_log("%s: %s reset the vCPU at the shutdown: CR3 is gone, no page tables "
 			"to show", what, vm->host.name);
-		return false;
+		return -1;
 	}
-	if (!(s.cr0 & CR0_PG)) {
-		vmm_log("%s: paging is off (CR0 0x%llx): no page tables", what, s.cr0);
-		return false;
-	}
+	*sregs = s;
+	if (!(s.cr0 & CR0_PG))
+		return 0;
 	if (!(s.efer & EFER_LMA) || !(s.cr4 & CR4_PAE) || (s.cr4 & CR4_LA57)) {
 		vmm_log("%s: only 4-level long-mode tables are walked (CR4 0x%llx, EFER 0x%llx)",
 			what, s.cr4, s.efer);
-		return false;
+		return -1;
 	}
-	*cr3 = s.cr3;
-	return true;
+	return 1;
 }
 
 /* --dump-pt: the guest's own page tables, if it has long-mode ones. */
 void dump_page_tables(const struct vm *vm)
 {
-	uint64_t cr3;
+	struct kvm_sregs s;
+	int paging = end_paging(vm, "dump-pt", &s);
 
-	if (end_cr3(vm, "dump-pt", &cr3))
-		pt_dump(&vm->mem, cr3, vmm_log);
+	if (paging > 0)
+		pt_dump(&vm->mem, s.cr3, vmm_log);
+	else if (paging == 0)
+		vmm_log("dump-pt: paging is off (CR0 0x%llx): no page tables", s.cr0);
 }
 
 /* --walk GVA: one address through the guest's tables at the end of the
@@ -122,12 +124,16 @@ void dump_page_tables(const struct vm *vm)
 void dump_walk(const struct vm *vm, uint64_t va)
 {
 	static const char *const names[] = { "PML4", "PDPT", "PD", "PT" };
-	uint64_t cr3;
+	struct kvm_sregs s;
+	int paging = end_paging(vm, "walk", &s);
 
-	if (!end_cr3(vm, "walk", &cr3))
+	if (paging == 0)
+		vmm_log("walk: GVA 0x%016llx -> GPA 0x%llx (paging is off: the GVA is the GPA)",
+			(unsigned long long)va, (unsigned long long)va);
+	if (paging <= 0)
 		return;
-	struct pt_walk w = pt_walk(&vm->mem, cr3, va);
-	vmm_log("walk: GVA 0x%016llx, CR3 0x%llx", (unsigned long long)va, (unsigned long long)cr3);
+	struct pt_walk w = pt_walk(&vm->mem, s.cr3, va);
+	vmm_log("walk: GVA 0x%016llx, CR3 0x%llx", (unsigned long long)va, (unsigned long long)s.cr3);
 	for (int i = 0; i < w.levels; i++)
 		vmm_log("walk:   %-4s[%3u] at GPA 0x%09llx = 0x%016llx", names[i], w.level[i].index,
 			(unsigned long long)(w.level[i].table + 8 * w.level[i].index),

@@ -47,13 +47,21 @@ static const char usage[] =
 "                      default) mmaps other RAM over the range; memslot deletes\n"
 "                      and re-adds KVM memslots, which costs more and drops\n"
 "                      every shadow mapping: a comparison for make bench only\n"
+"      --huge-pages=thp|hugetlb\n"
+"                      back guest RAM with 2 MiB host pages so that KVM can map\n"
+"                      it with 2 MiB entries: thp (shmem transparent huge\n"
+"                      pages; the host's shmem_enabled must not be never) or\n"
+"                      hugetlb (2 MiB hugetlbfs pages reserved from\n"
+"                      vm.nr_hugepages; RAM a multiple of 2M; remapped EPT\n"
+"                      view ranges then 2M-aligned too). Refused, not ignored,\n"
+"                      where the host cannot\n"
 "      --no-sandbox    run without the seccomp allowlist the VMM confines\n"
 "                      itself to before the guest's first instruction\n"
 "  -h, --help          print this help and exit\n"
 "\n"
 "Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
 "--trace-json=FILE,\n"
-"--walk=GVA, --view-switch=MODE.\n"
+"--walk=GVA, --huge-pages=KIND, --view-switch=MODE.\n"
 "\n"
 "exit status:\n"
 "  0       the guest exited with status 0\n"
@@ -203,6 +211,13 @@ void flags_parse(int argc, char **argv, struct options *o)
 			if (o->walks == WALK_MAX)
 				bad("--walk: at most %d addresses", WALK_MAX);
 			o->walk[o->walks++] = parse_address("--walk", v);
+		} else if ((v = value_of(argc, argv, &i, NULL, "--huge-pages"))) {
+			if (!strcmp(v, "thp"))
+				o->huge_pages = HUGE_PAGES_THP;
+			else if (!strcmp(v, "hugetlb"))
+				o->huge_pages = HUGE_PAGES_HUGETLB;
+			else
+				bad("--huge-pages: invalid kind '%s' (thp or hugetlb)", v);
 		} else if ((v = value_of(argc, argv, &i, NULL, "--view-switch"))) {
 			if (!strcmp(v, "remap") || !strcmp(v, "memslot"))
 				o->view_memslot = !strcmp(v, "memslot");

@@ -11,6 +11,8 @@ struct guest_mem {
 	uint8_t *host;  /* GPA 0 maps here; one memslot covers [0, size) */
 	uint64_t size;
 	int fd;         /* the memfd behind it, so parts can be remapped */
+	uint64_t page;  /* the host page size behind it: the smallest range a
+			 * remap can move (4K; 2M for hugetlb; 0 means 4K) */
 };
 
 /* Host address of [gpa, gpa + len) if that range lies wholly inside guest

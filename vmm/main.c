@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	 * reported the same way on a host without /dev/kvm. The watchdog
 	 * runs before it is read: a FIFO image may never deliver. */
 	if ((opt.timeout > 0 && watchdog_start(opt.timeout) < 0) ||
-	    timeline_step(mem_create(&vm.mem, opt.ram_size), PHASE_RAM) < 0 ||
+	    timeline_step(mem_create(&vm.mem, opt.ram_size, opt.huge_pages), PHASE_RAM) < 0 ||
 	    timeline_step(load_image(&vm.mem, opt.image), PHASE_IMAGE) < 0 ||
 	    kvm_setup(&vm) < 0 ||
 	    timeline_step(vcpu_create(&vm, start_ns), PHASE_VCPU) < 0 ||

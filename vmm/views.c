@@ -90,6 +90,10 @@ int64_t views_map(struct views *vs, uint64_t v, uint64_t gpa, uint64_t pa, uint6
 		return -HC_EINVAL;
 	if (!len || (gpa | pa | len) & (VIEW_PAGE - 1) || perms & ~(uint64_t)(VIEW_R | VIEW_W | VIEW_X))
 		return -HC_EINVAL;
+	/* An mmap moves whole host pages: 2 MiB ones under --huge-pages=hugetlb. */
+	if (vs->backend == views_switch_remap && vs->mem->page > VIEW_PAGE &&
+	    (gpa | pa | len) & (vs->mem->page - 1))
+		return -HC_EINVAL;
 	if (!guest_ptr(vs->mem, gpa, len) || !guest_ptr(vs->mem, pa, len))
 		return -HC_EFAULT;
 	if (perms != (VIEW_R | VIEW_W | VIEW_X))

@@ -28,6 +28,9 @@
 /* flags.c */
 #define WALK_MAX 8
 
+/* --huge-pages: what backs guest RAM on the host (mem.c). */
+enum huge_pages { HUGE_PAGES_NO, HUGE_PAGES_THP, HUGE_PAGES_HUGETLB };
+
 struct options {
 	uint64_t ram_size;
 	const char *cmdline;
@@ -38,6 +41,7 @@ struct options {
 	uint64_t walk[WALK_MAX]; /* --walk GVA: walk these at exit */
 	int walks;
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
+	enum huge_pages huge_pages;
 	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
 	const char *trace_json; /* --trace-json FILE: Chrome trace-event file */
 	bool count_insns;      /* --count-insns: single-step and count the guest */
@@ -58,7 +62,7 @@ void console_write(const void *buf, size_t len);
 void console_flush(void);
 
 /* mem.c */
-int mem_create(struct guest_mem *m, uint64_t size);
+int mem_create(struct guest_mem *m, uint64_t size, enum huge_pages huge);
 
 /* loader.c */
 int load_image(const struct guest_mem *m, const char *path);

@@ -98,10 +98,29 @@ expect "flags: --view-switch memslot (separate value) boots" 0 "" --view-switch 
 expect "flags: --walk with a bad address is refused" 125 "--walk: invalid address '0xg'" --walk 0xg "$img"
 expect "flags: --walk a ninth time is refused" 125 "--walk: at most 8 addresses" \
 	$(printf -- '--walk %d ' 1 2 3 4 5 6 7 8 9) "$img"
+expect "flags: --huge-pages of an unknown kind is refused" 125 \
+	"--huge-pages: invalid kind 'big' \(thp or hugetlb\)" --huge-pages=big "$img"
+expect "huge-pages: hugetlb with RAM not a multiple of 2M is refused" 125 \
+	"--huge-pages=hugetlb: guest RAM of 3145728 bytes is not a multiple of 2M" --huge-pages=hugetlb -m 3M "$img"
+# What the host allows decides the outcome: refused with the reason, or a boot.
+thp=$(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null)
+if [[ -z $thp || $thp == *"[never]"* || $thp == *"[deny]"* ]]; then
+	expect "huge-pages: thp refused, saying why, where the host gives shmem none (${thp:-no THP})" 125 \
+		"--huge-pages=thp: (the host gives shmem no huge pages|cannot read .*no shmem THP)" --huge-pages=thp "$img"
+else
+	expect "huge-pages: thp boots where the host allows shmem THP ($thp)" 0 "" --huge-pages=thp "$img"
+fi
+hfree=$(awk '$1 == "HugePages_Free:" { print $2 }' /proc/meminfo)
+if [ "${hfree:-0}" -lt 32 ]; then
+	expect "huge-pages: hugetlb refused with the pool's state where it lacks 32 free pages (${hfree:-none})" 125 \
+		"--huge-pages=hugetlb: mmap of 32 2 MiB pages failed: .*the host has ${hfree:--1} free" --huge-pages=hugetlb "$img"
+else
+	expect "huge-pages: hugetlb boots from a pool of $hfree free 2 MiB pages" 0 "" --huge-pages=hugetlb "$img"
+fi
 
 vmm --help
 missing=""
-for f in -m -c --cmdline --timeout --trace --stats --dump-pt --walk --view-switch -h --help; do
+for f in -m -c --cmdline --timeout --trace --stats --dump-pt --walk --huge-pages --view-switch -h --help; do
 	grep -q -- "$f" "$tmp/out" || missing="$missing $f"
 done
 if [ "$status" != 0 ]; then

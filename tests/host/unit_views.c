@@ -238,6 +238,23 @@ static void through_hypercalls(void)
 	      "a host failure during a switch stops the run with the reason");
 }
 
+/* Under --huge-pages=hugetlb an mmap moves 2 MiB pages: the remap back
+ * end refuses 4K ranges at VIEW_MAP, before a switch could fail. */
+static void huge_host_pages(void)
+{
+	mem.page = M2;
+	views_init(&vs, &mem, NULL, NULL);
+	views_create(&vs);
+	CHECK(views_map(&vs, 1, 0x200000, 0x400000, K4, RWX) == -HC_EINVAL,
+	      "2M host pages: VIEW_MAP of 4K: -EINVAL");
+	CHECK(views_map(&vs, 1, 0x201000, 0x400000, M2, RWX) == -HC_EINVAL,
+	      "2M host pages: a 2M range at a 4K-aligned GPA: -EINVAL");
+	CHECK(views_map(&vs, 1, 0x200000, 0x400000, M2, RWX) == 0,
+	      "2M host pages: a 2M-aligned 2M range is taken");
+	views_reset(&vs);
+	mem.page = 0;
+}
+
 int main(void)
 {
 	mem.fd = memfd_create("unit-views", MFD_CLOEXEC);
@@ -253,5 +270,6 @@ int main(void)
 	vmfunc_rules();
 	remap_semantics();
 	through_hypercalls();
+	huge_host_pages();
 	return tap_done();
 }
