@@ -188,3 +188,18 @@ clean:
 
 -include $(K_OBJ:.o=.d)
 
+# The GDB stub (README, "Debugging with gdb"). Its i8086 target
+# description, for reading real-mode code, comes from the stub's own table.
+$(B)/gdb/i8086.xml: tools/gdb_tdesc.c vmm/gdb_regs.c vmm/gdb.h
+	@mkdir -p $(dir $@)
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $(B)/gdb/tdesc tools/gdb_tdesc.c vmm/gdb_regs.c
+	$(B)/gdb/tdesc >$@
+
+# make gdb: build, start the VMM with --gdb and gdb on build/kernel.elf
+# attached to it, in a KVM world (tools/in-kvm; gdb runs there too).
+# GDB_CMDS=FILE: gdb commands to run (the nested world has no stdin, so
+# there a command file is all gdb gets; tools/gdb/session.gdb by default).
+# VMM_ARGS: more VMM flags (-c boot-only, --gdb-wait=no, ...).
+.PHONY: gdb
+gdb: all $(B)/gdb/i8086.xml
+	@tools/in-kvm -v bash tools/gdb-session.sh

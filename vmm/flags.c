@@ -57,6 +57,13 @@ static const char usage[] =
 "                      where the host cannot\n"
 "      --no-sandbox    run without the seccomp allowlist the VMM confines\n"
 "                      itself to before the guest's first instruction\n"
+"      --gdb PORT      serve gdb's remote protocol on 127.0.0.1:PORT (loopback\n"
+"                      only; 0: a free port, printed) and stop the guest before\n"
+"                      its first instruction until gdb attaches. Breakpoints\n"
+"                      are a HLT written over the instruction (int3 does not\n"
+"                      reach the VMM on every KVM); hbreak and watch use the\n"
+"                      debug registers, where the KVM arms them\n"
+"      --gdb-wait=no   with --gdb: run at once; gdb may attach and stop it later\n"
 "  -h, --help          print this help and exit\n"
 "\n"
 "Values may also be attached: -m64M, -cSTR, --cmdline=STR, --timeout=SEC,\n"
@@ -154,6 +161,20 @@ static uint64_t parse_address(const char *flag, const char *s)
 	return v;
 }
 
+/* PORT: decimal, 0 to 65535. */
+static int parse_port(const char *flag, const char *s)
+{
+	long v = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (*p - '0')) > 65535)
+			bad("%s: invalid port '%s' (0 to 65535; 0 picks a free one)", flag, s);
+	}
+	if (!*s)
+		bad("%s: invalid port '' (0 to 65535; 0 picks a free one)", flag);
+	return (int)v;
+}
+
 /* If argv[*i] is flag `shrt` or `lng` taking a value, return the value (from
  * "-mV", "--long=V" or the next argument) and advance *i; else NULL. */
 static const char *value_of(int argc, char **argv, int *i, const char *shrt, const char *lng)
@@ -180,7 +201,7 @@ void flags_parse(int argc, char **argv, struct options *o)
 	const char *v;
 	bool only_images = false;
 
-	*o = (struct options){ .ram_size = RAM_DEFAULT, .cmdline = "" };
+	*o = (struct options){ .ram_size = RAM_DEFAULT, .cmdline = "", .gdb_port = -1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -232,10 +253,20 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->cmdline = v;
 		} else if ((v = value_of(argc, argv, &i, NULL, "--timeout"))) {
 			o->timeout = parse_seconds("--timeout", v);
+		} else if ((v = value_of(argc, argv, &i, NULL, "--gdb"))) {
+			o->gdb_port = parse_port("--gdb", v);
+		} else if ((v = value_of(argc, argv, &i, NULL, "--gdb-wait"))) {
+			if (strcmp(v, "yes") && strcmp(v, "no"))
+				bad("--gdb-wait: '%s' is not yes or no", v);
+			o->gdb_nowait = !strcmp(v, "no");
 		} else {
 			bad("unknown flag '%s'", a);
 		}
 	}
 	if (!o->image)
 		bad("no image given (usage: vmm [options] IMAGE)");
+	if (o->gdb_nowait && o->gdb_port < 0)
+		bad("--gdb-wait=no needs --gdb PORT");
+	if (o->count_insns && o->gdb_port >= 0)
+		bad("--count-insns and --gdb both single-step the vCPU: use one at a time");
 }

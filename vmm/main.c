@@ -68,6 +68,8 @@ int main(int argc, char **argv)
 	serial_register();
 	devices_register();
 	doorbell_register();
+	if (gdb_start(&vm, &opt) < 0)
+		return setup_failed();
 	if (timeline_start(&vm, &opt) < 0 ||
 	    (!opt.no_sandbox && sandbox_enter(&vm) < 0))
 		return setup_failed();

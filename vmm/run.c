@@ -34,10 +34,11 @@ static int dispatch(struct vm *vm)
 	switch (vm->run->exit_reason) {
 	case KVM_EXIT_IO:             return io_exit(vm);
 	case KVM_EXIT_MMIO:           return exit_mmio(vm);
-	case KVM_EXIT_HLT:            return exit_hlt(vm);
+	case KVM_EXIT_HLT:            return vm->gdb ? gdb_exit_hlt(vm) : exit_hlt(vm);
 	case KVM_EXIT_SHUTDOWN:       return exit_shutdown(vm);
 	case KVM_EXIT_INTERNAL_ERROR: return exit_internal_error(vm);
 	case KVM_EXIT_FAIL_ENTRY:     return exit_fail_entry(vm);
+	case KVM_EXIT_DEBUG:          return gdb_exit_debug(vm);
 	}
 	vmm_log("unexpected KVM exit %u (%s) at RIP 0x%llx (stage %s)", vm->run->exit_reason,
 		exit_reason_name(vm->run->exit_reason), (unsigned long long)vcpu_rip(vm),
@@ -69,9 +70,14 @@ static int stopped(const struct vm *vm)
 }
 
 /* The watchdog is already running (main.c starts it before the image is
- * loaded). */
-int run_guest(struct vm *vm)
+ * loaded). With --gdb, the stub may stop the guest before its first
+ * instruction, at a debug exit or when its socket kicks KVM_RUN out. */
+static int run_loop(struct vm *vm)
 {
+	int status = gdb_first_stop(vm);
+
+	if (status != RUN_CONTINUE)
+		return status;
 	for (;;) {
 		/* immediate_exit already makes KVM_RUN return at once when a
 		 * stop signal came between runs; this saves the entry. */
@@ -80,6 +86,8 @@ int run_guest(struct vm *vm)
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vmm_trace("KVM_RUN interrupted (%s)", strerror(errno));
+				if (vm->gdb && (status = gdb_kicked(vm)) != RUN_CONTINUE)
+					return status;
 				continue;
 			}
 			vmm_log("KVM_RUN: %s at RIP 0x%llx (stage %s)", strerror(errno),
@@ -93,9 +101,18 @@ int run_guest(struct vm *vm)
 		 * #UD handler asks about again at this exit, is no new refusal. */
 		vm->views.echo = vm->vmfunc_ud_armed;
 		vm->vmfunc_ud_armed = false;
-		int status = timeline_observing ? timeline_exit(vm, dispatch) : dispatch(vm);
+		status = timeline_observing ? timeline_exit(vm, dispatch) : dispatch(vm);
 		if (status != RUN_CONTINUE)
 			return status;
 		remember(vm);
 	}
+}
+
+int run_guest(struct vm *vm)
+{
+	int status = run_loop(vm);
+
+	if (vm->gdb)
+		gdb_exited(vm, status);
+	return status;
 }

@@ -19,9 +19,12 @@
  * 64-bit arguments are compared in 32-bit halves, as classic BPF must.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -150,6 +153,34 @@ const char *__asan_default_options(void)
 }
 #endif
 
+/* --gdb only: the stub's socket calls (gdb_stub.c). The client's fd is
+ * not known before it connects, so those calls take any fd; accept4 only
+ * the listening one. */
+static void gdb_calls(struct prog *p, const struct vm *vm)
+{
+	static const int calls[] = { SYS_recvfrom, SYS_sendto, SYS_close };
+
+	if (!vm->gdb)
+		return;
+	allow_ioctl(p, vm->vcpu_fd, KVM_SET_GUEST_DEBUG);
+	allow_ioctl(p, vm->vcpu_fd, KVM_SET_SREGS);
+	rule(p, SYS_accept4);
+	arg_eq(p, 0, (uint32_t)vm->gdb_fd);
+	allow(p);
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+		allow_call(p, calls[i]);
+	rule(p, SYS_fcntl);
+	arg_eq(p, 1, F_SETOWN);
+	allow(p);
+	rule(p, SYS_fcntl);
+	arg_eq(p, 1, F_SETFL);
+	allow(p);
+	rule(p, SYS_setsockopt);
+	arg_eq(p, 1, IPPROTO_TCP);
+	arg_eq(p, 2, TCP_NODELAY);
+	allow(p);
+}
+
 static void build(struct prog *p, const struct vm *vm)
 {
 	static const unsigned long vcpu_ioctls[] = {
@@ -201,6 +232,7 @@ static void build(struct prog *p, const struct vm *vm)
 	allow(p);
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
 		allow_call(p, calls[i]);
+	gdb_calls(p, vm);
 	sanitizer_calls(p);
 	emit(p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRAP);
 }

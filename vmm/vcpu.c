@@ -158,16 +158,23 @@ int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r)
 	return ioctl(vm->vcpu_fd, KVM_SET_REGS, r);
 }
 
-/* The guest-physical address of code at CS:ip, through the guest's own
- * paging; false if it is not mapped. */
-bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa)
+/* The guest-physical address of a linear address, through the guest's
+ * own paging as KVM walks it in the vCPU's current mode (real, protected,
+ * PAE or long); false if it is not mapped. */
+bool vcpu_linear_gpa(const struct vm *vm, uint64_t linear, uint64_t *gpa)
 {
-	struct kvm_translation t = { .linear_address = s->cs.base + ip };
+	struct kvm_translation t = { .linear_address = linear };
 
 	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
 		return false;
 	*gpa = t.physical_address;
 	return true;
+}
+
+/* The same for code at CS:ip. */
+bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa)
+{
+	return vcpu_linear_gpa(vm, s->cs.base + ip, gpa);
 }
 
 /* The guest byte at CS:ip; -1 if it is not mapped or not in RAM. */

@@ -43,6 +43,8 @@ struct options {
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
 	enum huge_pages huge_pages;
 	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
+	int gdb_port;          /* --gdb PORT: 0 any free port; -1 no GDB stub */
+	bool gdb_nowait;       /* --gdb-wait=no: run at once, gdb may attach later */
 	const char *trace_json; /* --trace-json FILE: Chrome trace-event file */
 	bool count_insns;      /* --count-insns: single-step and count the guest */
 	const char *image;
@@ -100,6 +102,8 @@ struct vm {
 	struct views views;    /* emulated EPT views (views.h) */
 	uint64_t vmfunc_exits; /* VMFUNC caught as an emulation failure */
 	uint64_t vmfunc_ud;    /* ... that got a #UD injected */
+	bool gdb;              /* --gdb: the stub listens on gdb_fd (sandbox.c allows its calls) */
+	int gdb_fd;
 	bool vmfunc_ud_armed;  /* that #UD was injected just now: if the guest's
 				* #UD handler forwards it over HC_VMFUNC at the
 				* next exit, it is the same refusal, not a new one */
@@ -113,6 +117,7 @@ int vcpu_create(struct vm *vm, uint64_t start_ns);
 int vcpu_reset_bios(struct vm *vm);
 uint64_t vcpu_rip(const struct vm *vm);
 bool vcpu_in_reset_state(const struct vm *vm);
+bool vcpu_linear_gpa(const struct vm *vm, uint64_t linear, uint64_t *gpa);
 bool vcpu_code_gpa(const struct vm *vm, const struct kvm_sregs *s, uint64_t ip, uint64_t *gpa);
 int vcpu_get_regs(struct vm *vm, struct kvm_regs *r);
 int vcpu_set_regs(struct vm *vm, const struct kvm_regs *r);
@@ -128,6 +133,9 @@ int watchdog_start(double seconds);
 int stop_signal(void);           /* signal that asked to stop, 0 if none */
 int stop_status(void);           /* after a stop: 124 (timeout) or 125 (signal) */
 const char *stop_describe(void); /* after a stop: "timeout after 1 s", "stopped by SIGINT" */
+void kick_on(int sig);           /* sig only takes KVM_RUN out (the GDB stub's SIGIO) */
+void kick_now(void);
+void kick_rearm(void);           /* before KVM_RUN after a kick */
 
 /* io.c: port devices register a range and a handler. */
 typedef int (*port_fn)(struct vm *vm, uint16_t port, bool out, unsigned size,
@@ -154,6 +162,17 @@ int exit_shutdown(struct vm *vm);
 int exit_internal_error(struct vm *vm);
 int exit_fail_entry(struct vm *vm);
 const char *exit_reason_name(uint32_t reason);
+
+/* gdb_stub.c: the GDB remote stub (--gdb). gdb_start listens, before the
+ * sandbox; run.c calls the rest, each of which, when the guest is to stop,
+ * serves gdb until it resumes the guest (RUN_CONTINUE) or ends the run
+ * (a status). */
+int gdb_start(struct vm *vm, const struct options *o);
+int gdb_first_stop(struct vm *vm);   /* before the first instruction */
+int gdb_exit_debug(struct vm *vm);   /* KVM_EXIT_DEBUG */
+int gdb_exit_hlt(struct vm *vm);     /* KVM_EXIT_HLT: a breakpoint of the stub's? */
+int gdb_kicked(struct vm *vm);       /* KVM_RUN came back with EINTR */
+void gdb_exited(struct vm *vm, int status); /* the run ends: tell gdb */
 
 /* dump.c, dump_pt.c */
 void dump_regs(const struct vm *vm);

@@ -66,6 +66,37 @@ void stop_signals_install(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+/* A kick: the GDB stub's sockets raise SIGIO when a byte or a connection
+ * arrives (gdb_stub.c). It takes KVM_RUN out the same way, so the stub can
+ * look, and stops nothing by itself. */
+static void on_kick(int sig)
+{
+	(void)sig;
+	if (run_page)
+		run_page->immediate_exit = 1;
+}
+
+void kick_on(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART, as above */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+void kick_now(void)
+{
+	on_kick(0);
+}
+
+/* After a kick was looked at, before KVM_RUN again: a pending stop keeps
+ * its immediate_exit. */
+void kick_rearm(void)
+{
+	if (run_page && !stop_sig)
+		run_page->immediate_exit = 0;
+}
+
 void stop_attach(struct kvm_run *run)
 {
 	run_page = run;
