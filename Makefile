@@ -100,16 +100,19 @@ FUZZ_CC     ?= clang
 FUZZ_S      ?= 60
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Ivmm \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS     := hypercall guest_mem loader flags dump_pt insn
+FUZZERS     := hypercall guest_mem loader flags dump_pt insn gdb
 FUZZ_hypercall := vmm/hypercall.c vmm/views.c vmm/guest_mem.c
 FUZZ_guest_mem := vmm/guest_mem.c
 FUZZ_loader    := vmm/loader.c vmm/log.c vmm/guest_mem.c
 FUZZ_flags     := vmm/flags.c -Dexit=fuzz_exit
 FUZZ_dump_pt   := vmm/dump_pt.c vmm/guest_mem.c
 FUZZ_insn      := vmm/insn.c
+FUZZ_gdb       := vmm/gdb_packet.c
 # Page tables need a few pages of RAM to point at each other; a walk through
 # tables shared in a loop runs to its 100000-table limit: seconds under ASan.
 FUZZ_OPTS_dump_pt := -max_len=20488 -timeout=30
+# Past PacketSize (4096), so oversize packets are reached.
+FUZZ_OPTS_gdb := -max_len=10000
 
 # Each rebuilt only when its own sources change, so replay stays quick.
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.h include/*.h) | $(DEPS_OK)

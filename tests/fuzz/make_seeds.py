@@ -129,3 +129,20 @@ write("insn", "out_imm8_o32_16", out(0x70, 2, 0, 1, [0x70, 0xe7, 0x66]))
 # code (66 e7 ef) with DX = 0xef also ends in ef; out_len_before() took it
 # for the DX form, found no 66 before that, and gave 0 (fixed: both forms).
 write("insn", "out_o32_imm8_ef_16", out(0xef, 2, 0xef, 1, [0xef, 0xe7, 0x66]))
+
+
+# --- gdb: bytes from a client, as on the socket (framed packets, acks,
+# interrupts, broken checksums).
+def pkt(payload):
+    return b"$" + payload + b"#%02x" % (sum(payload) & 0xFF)
+
+
+write("gdb", "qsupported", b"+" + pkt(b"qSupported:multiprocess+;swbreak+;hwbreak+") + b"+")
+write("gdb", "mem_read", pkt(b"m7c00,10") + pkt(b"mffffffffffffffff,10"))
+write("gdb", "mem_write_x", pkt(b"X200000,2:}\x03}\x04"))
+write("gdb", "mem_write_m", pkt(b"M200000,4:deadBEEF"))
+write("gdb", "regs", pkt(b"g") + pkt(b"p10") + pkt(b"P10=007c000000000000"))
+write("gdb", "breakpoints", pkt(b"Z0,9440,1") + pkt(b"z2,2d068,8"))
+write("gdb", "bad_checksum", b"$g#00$g#zz-\x03")
+write("gdb", "interrupt", b"\x03+-")
+write("gdb", "vcont_xfer", pkt(b"vCont;s:1;c") + pkt(b"qXfer:features:read:target.xml:0,fff"))

@@ -8,7 +8,7 @@
 # its libFuzzer runtime (tools/install-deps.sh installs both).
 set -u
 cd "$(dirname "$0")/../.."
-names=(hypercall guest_mem loader flags dump_pt insn)
+names=(hypercall guest_mem loader flags dump_pt insn gdb)
 n=0 passed=0 failed=0 skipped=0
 log=build/fuzz/replay.log
 
