@@ -137,7 +137,7 @@ libfuzz-%: $(B)/fuzz/fuzz_%
 run: all
 	@tools/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img
 
-test: all $(B)/vmm-asan $(GUESTS) $(UNITS)
+test: all $(B)/vmm-asan $(GUESTS) $(UNITS) $(B)/gdb/i8086.xml
 	@bash tests/run_all.sh
 
 # The baseline of the boot figure: the seed's kvm-hello-world, built

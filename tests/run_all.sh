@@ -68,6 +68,13 @@ lane_b() {
 	suite b8 unit-spte python3 tests/host/unit_spte.py
 	suite b9 fuzz-replay bash tests/fuzz/replay.sh
 	suite b10 guest-bochs bash tests/run_guest.sh bochs
+	# The GDB stub against Debian's gdb, in every KVM world.
+	local w
+	for w in host nested; do
+		[ $w = host ] && [ $host = 0 ] && continue
+		suite "b11-$w" "gdb [$w]" bash tests/in_world.sh $w env VMM=build/vmm IMG=build/kernel.img \
+			ELF=build/kernel.elf GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
+	done
 }
 
 lane_a &

@@ -23,9 +23,9 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "make gdb: the VMM did not start its GDB stub" >&2; wait $vpid; exit 125; }
 if [ -t 0 ]; then
-	gdb -q -nx build/kernel.elf -ex "target remote 127.0.0.1:$port" ${cmds:+-x "$cmds"}
+	gdb -q -nx build/kernel.elf -ex "set remotetimeout 30" -ex "target remote 127.0.0.1:$port" ${cmds:+-x "$cmds"}
 else
-	gdb -q -batch -nx build/kernel.elf -ex "target remote 127.0.0.1:$port" \
+	gdb -q -batch -nx build/kernel.elf -ex "set remotetimeout 30" -ex "target remote 127.0.0.1:$port" \
 		-x "${cmds:-tools/gdb/session.gdb}"
 fi
 wait $vpid

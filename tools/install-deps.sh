@@ -22,6 +22,8 @@ need=(
 	"clang:clang"
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 	"/usr/lib/python3/dist-packages/matplotlib:python3-matplotlib"
+	"gdb:gdb"
+	"ip:iproute2"
 )
 
 missing=()

@@ -15,6 +15,7 @@ XML16=${XML16:?set XML16 to the i8086 target description (make gdb builds it)}
 . "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 world=${KVM_WORLD:-unknown}
+kvm=$("$here/../../tools/kvm-name" 2>/dev/null)
 
 # One consistent image and symbols for the whole run, whatever rebuilds
 # build/ meanwhile.
@@ -42,9 +43,10 @@ start() {
 }
 
 # gdbx ARGS...: gdb in batch mode on the kernel's symbols, attached; its
-# output in $tmp/gdb.
+# output in $tmp/gdb. A long remotetimeout: the nested world can take
+# seconds to answer an interrupt, and gdb would give up after 2.
 gdbx() {
-	timeout -k 2 60 gdb -batch -nx -ex 'set confirm off' "$ELF" \
+	timeout -k 2 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' "$ELF" \
 		-ex "target remote 127.0.0.1:$port" "$@" >"$tmp/gdb" 2>&1
 }
 
@@ -65,62 +67,67 @@ from_image() {
 	gdb -batch -nx "$ELF" -ex "$1" 2>/dev/null
 }
 
-echo "# world: $world (gdb $(gdb --version | head -n1 | sed 's/.* //'))"
+echo "# gdb $(gdb --version | head -n1 | sed "s/.* //")"
 
-# 1. A breakpoint at kernel_main: bt and rip name it; a symbol's bytes.
+# 1. One boot: a breakpoint at kernel_main, where bt and rip name it and a
+# symbol's bytes read as in the image; three single steps; a watchpoint
+# on boot_info, which kernel_main writes after them; the exit.
 desc="gdb: break kernel_main, continue: bt and info registers rip name it, x/4gx shows the image's bytes"
 if ! start -c boot-only "$IMG"; then
 	not_ok "$desc" "the VMM did not say it listens"
+fi
+gdbx -ex 'break kernel_main' -ex continue -ex bt -ex 'info registers rip' \
+	-ex 'x/4gx trap_vectors' -ex 'x/4i $pc' -ex stepi -ex 'p/x $pc' -ex stepi -ex 'p/x $pc' \
+	-ex stepi -ex 'p/x $pc' -ex delete -ex 'watch boot_info' -ex continue \
+	-ex 'info symbol $pc' -ex continue
+finish_vmm
+want=$(from_image 'x/4gx trap_vectors')
+if [ -z "$port" ]; then
+	:
+elif ! grep -q '^Breakpoint 1, kernel_main' "$tmp/gdb"; then
+	fail_with "$desc" "no stop at kernel_main"
+elif ! grep -q '^#0  kernel_main' "$tmp/gdb" ||
+	! grep -Eq '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <kernel_main>' "$tmp/gdb"; then
+	fail_with "$desc" "bt or info registers rip does not name kernel_main"
+elif [ -z "$want" ] || ! grep -qF "$want" "$tmp/gdb"; then
+	fail_with "$desc" "x/4gx trap_vectors differs from the image's: $want"
 else
-	gdbx -ex 'break kernel_main' -ex continue -ex bt -ex 'info registers rip' \
-		-ex 'x/4gx trap_vectors' -ex 'x/4i $pc' -ex stepi -ex 'p/x $pc' -ex stepi -ex 'p/x $pc' \
-		-ex stepi -ex 'p/x $pc' -ex continue
-	finish_vmm
-	want=$(from_image 'x/4gx trap_vectors')
-	if ! grep -q '^Breakpoint 1, kernel_main' "$tmp/gdb"; then
-		fail_with "$desc" "no stop at kernel_main"
-	elif ! grep -q '^#0  kernel_main' "$tmp/gdb" ||
-		! grep -Eq '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <kernel_main>' "$tmp/gdb"; then
-		fail_with "$desc" "bt or info registers rip does not name kernel_main"
-	elif [ -z "$want" ] || ! grep -qF "$want" "$tmp/gdb"; then
-		fail_with "$desc" "x/4gx trap_vectors differs from the image's: $want"
-	else
-		ok "$desc"
-	fi
-
-	# 2. Three single steps: RIP moves to each next instruction, as the
-	# disassembly before them lays them out (no jump among them).
-	desc="gdb: three stepi advance RIP by each instruction's length"
-	# (No process substitution: the nested world has no /dev/fd.)
-	next=$(sed -n 's/^   0x\([0-9a-f]*\) <kernel_main+[0-9]*>:.*/0x\1/p;s/^=> 0x\([0-9a-f]*\) <kernel_main>:.*/0x\1/p' "$tmp/gdb" | head -n 4 | tr '\n' ' ')
-	got=$(sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb" | tr '\n' ' ')
-	if [ "$(wc -w <<<"$next")" != 4 ] || [ "$got" != "${next#* }" ]; then
-		fail_with "$desc" "RIP went to ${got:-nowhere}; the instructions start at ${next:-?}"
-	else
-		ok "$desc (${next%% *} -> $got)"
-	fi
-
-	desc="gdb: continue to the end: gdb sees the guest exit 0, the VMM ends 0"
-	if [ "$status" = 0 ] && grep -q 'exited normally' "$tmp/gdb"; then
-		ok "$desc"
-	else
-		fail_with "$desc" "VMM status $status"
-	fi
+	ok "$desc"
 fi
 
-# 3. Watchpoints and hardware breakpoints use the debug registers, which
-# the KVM must arm. kernel_main writes boot_info; hbreak on kernel_main.
+# RIP moves to each next instruction, as the disassembly before the steps
+# lays them out (no jump among them). No process substitution: the
+# nested world has no /dev/fd.
+desc="gdb: three stepi advance RIP by each instruction's length"
+next=$(sed -n 's/^   0x\([0-9a-f]*\) <kernel_main+[0-9]*>:.*/0x\1/p;s/^=> 0x\([0-9a-f]*\) <kernel_main>:.*/0x\1/p' "$tmp/gdb" | head -n 4 | tr '\n' ' ')
+got=$(sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb" | tr '\n' ' ')
+if [ "$(wc -w <<<"$next")" != 4 ] || [ "$got" != "${next#* }" ]; then
+	fail_with "$desc" "RIP went to ${got:-nowhere}; the instructions start at ${next:-?}"
+else
+	ok "$desc (${next%% *} -> $got)"
+fi
+
+# Watchpoints and hardware breakpoints use the debug registers, which the
+# KVM must arm.
 desc="gdb: a hardware watchpoint on boot_info stops at the write that changes it"
-start -c boot-only "$IMG" &&
-	gdbx -ex 'watch boot_info' -ex continue -ex 'p/x $pc' -ex 'info symbol $pc' -ex continue
-finish_vmm
 if grep -q '^New value = (struct boot_info \*) 0x1000' "$tmp/gdb" &&
 	grep -q '^kernel_main + [0-9]* in section .text' "$tmp/gdb"; then
 	ok "$desc"
-elif [ "$world" = nested ] && grep -q 'exited normally' "$tmp/gdb" && [ "$status" = 0 ]; then
-	skip "$desc" "measured here: the guest ran to its exit and the watchpoint never fired; this world's QEMU (7.2 TCG) loads DR7 from the VMCB at VMRUN without arming its breakpoints, so KVM_GUESTDBG_USE_HW_BP cannot work under it (software breakpoints, above, do)"
+elif grep -q '^Hardware watchpoint 2: boot_info' "$tmp/gdb" && grep -q 'exited normally' "$tmp/gdb" &&
+	[ "$status" = 0 ] && [ "$world" = nested ]; then
+	skip "$desc" "measured here: gdb set it (Z2 accepted), the guest ran to its exit and it never fired; this world's QEMU (7.2 TCG) loads DR7 from the VMCB at VMRUN without arming its breakpoints, so KVM_GUESTDBG_USE_HW_BP cannot work under it (software breakpoints, above, do)"
+elif grep -q '^Hardware watchpoint 2: boot_info' "$tmp/gdb" && grep -q 'exited normally' "$tmp/gdb" &&
+	[ "$status" = 0 ] && [ "$kvm" = kvm_pvm ]; then
+	skip "$desc" "measured here: gdb set it (Z2 accepted), the guest ran to its exit and it never fired: kvm_pvm runs CPL0 code in its instruction emulator, which did not check the debug registers KVM_SET_GUEST_DEBUG set"
 else
 	fail_with "$desc" "no watchpoint stop in kernel_main (VMM status $status)"
+fi
+
+desc="gdb: continue to the end: gdb sees the guest exit 0, the VMM ends 0"
+if [ "$status" = 0 ] && grep -q 'exited normally' "$tmp/gdb"; then
+	ok "$desc"
+else
+	fail_with "$desc" "VMM status $status"
 fi
 
 # 4. Real mode: stopped at 0000:7c00 before the first instruction; a
@@ -129,7 +136,7 @@ desc="gdb: real mode: CS:IP 0000:7c00 at attach, a breakpoint at 0x7c07, stepi, 
 # gdb decodes 16-bit code only as i8086, which it takes only with a
 # description of that name: set both before connecting, as QEMU users do.
 start -c 7 "$GUESTS/exit_status.img" &&
-	timeout -k 2 60 gdb -batch -nx -ex 'set confirm off' -ex 'set osabi none' \
+	timeout -k 2 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' -ex 'set osabi none' \
 		-ex 'set architecture i8086' -ex "set tdesc filename $XML16" \
 		-ex "target remote 127.0.0.1:$port" -ex 'info registers eip cs' -ex 'x/2i $pc' \
 		-ex 'break *0x7c07' -ex continue -ex 'p/x $eip' -ex stepi -ex 'p/x $eip' -ex continue \
@@ -148,14 +155,20 @@ else
 fi
 
 # 5. gdb's interrupt (SIGINT to gdb -> 0x03 to the stub) stops a guest
-# that spins inside KVM_RUN, and the VMM says where. gdb attaches first:
-# a process that starts while a guest spins in the nested world's one CPU
-# takes many seconds to (python3 took 15 s, measured).
+# that spins inside KVM_RUN, and the VMM says where. The SIGINT goes once
+# the guest runs (its 'S' on the console): gdb starts slowly here, and a
+# SIGINT before its 'continue' would interrupt gdb itself.
 desc="gdb: interrupt stops a spinning guest; the VMM names the RIP; kill ends the run with 125"
-start "$GUESTS/spin.img" &&
-	timeout -k 30 -s INT 8 gdb -batch -nx -ex 'set confirm off' \
+if start "$GUESTS/spin.img"; then
+	timeout -k 5 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' \
 		-ex "target remote 127.0.0.1:$port" -ex continue -ex 'x/2xb $pc' -ex 'p/x $pc' -ex kill \
-		>"$tmp/gdb" 2>&1
+		>"$tmp/gdb" 2>&1 &
+	gpid=$!
+	for _ in $(seq 600); do grep -q S "$tmp/out" && break; sleep 0.1; done
+	sleep 0.5
+	kill -INT $gpid
+	wait $gpid
+fi
 finish_vmm
 rip=$(sed -n 's/^vmm: gdb: interrupted by gdb at RIP \(0x[0-9a-f]*\).*/\1/p' "$tmp/err")
 if [ -z "$rip" ] || ! grep -q "^\$1 = $rip\$" "$tmp/gdb"; then
@@ -172,7 +185,7 @@ fi
 # bash's own /dev/tcp is the client (no process to start meanwhile).
 desc="gdb: --gdb-wait=no runs at once; a client that attaches stops the guest; k ends the run with 125"
 start --gdb-wait=no "$GUESTS/spin.img" && {
-	sleep 2
+	for _ in $(seq 100); do grep -q S "$tmp/out" && break; sleep 0.1; done
 	if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
 		printf '$?#3f' >&3
 		IFS= read -r -t 30 -n 8 reply <&3
