@@ -42,6 +42,10 @@ def parse(lines):
     return out
 
 
+def span(level):
+    return 1 << (9 * (level - 1))  # 4K frames one entry at level covers
+
+
 def present(spte):
     return spte >> 11 & 1  # KVM's SPTE_MMU_PRESENT, every format
 
@@ -56,8 +60,10 @@ class Op:
         self.unmapped, self.removed, self.zapall, self.zaps = [], [], 0, 0
         self.faults, self.refaults, self.elsewhere = [], [], []
 
-    def covers(self, gfn):
-        return any(g >> 12 <= gfn < (g + z + 0xfff) >> 12 for g, z in self.ranges)
+    def covers(self, gfn, level=1):
+        """Whether the entry for gfn at level overlaps the operation's range."""
+        lo = gfn & ~(span(level) - 1)
+        return any(g >> 12 < lo + span(level) and lo < (g + z + 0xfff) >> 12 for g, z in self.ranges)
 
     def quiet(self):
         """Done, and the guest has not run into memory since: a memslot
@@ -103,7 +109,8 @@ def operations(events):
             gpa = slot[1] + addr - slot[3]
             what = ("mmap of RAM offset 0x%x over GPA 0x%x-0x%x (%s)%s"
                     % (off, gpa, gpa + length - 1, size_str(length),
-                       ": back to its own memory" if off == gpa else ""))
+                       ": its own memory (a switch back, or the range split out of RAM's "
+                       "mapping at VIEW_MAP)" if off == gpa else ""))
             pending = Op(len(ops) + 1, t, "remap", gpa, length, what)
             ops.append(pending)
             cur = pending
@@ -130,7 +137,7 @@ def operations(events):
             cur.faults.append((t, v[0]))
         elif kind == "set" and cur.t_done is not None and t > cur.t_done:
             gfn, spte, level = v
-            (cur.refaults if cur.covers(gfn) else cur.elsewhere).append((t, gfn, spte, level))
+            (cur.refaults if cur.covers(gfn, level) else cur.elsewhere).append((t, gfn, spte, level))
     return ops, setup, t_exit
 
 
@@ -155,14 +162,15 @@ def ms(t, t0):
 
 def report_ops(ops, fmt, t0, events):
     """The view switches and memslot changes, in order, with their effects."""
-    sets = [(t, v[0], spte_decode.decode(fmt, v[1], v[2])["hpa"]) for t, kind, v in events
-            if kind == "set" and v[2] == 1]
+    sets = [(t, v[0], v[2], spte_decode.decode(fmt, v[1], v[2])["hpa"]) for t, kind, v in events
+            if kind == "set"]
 
     def holders_at(t):  # gfn -> its 4K host frame as of time t
-        return {g: h for ts, g, h in sets if ts <= t}
+        return {g: h for ts, g, lv, h in sets if ts <= t and lv == 1}
 
-    def mapped_at(t, gfn):
-        return holders_at(t).get(gfn)
+    def mapped_at(t, gfn):  # whether an entry of any level mapped gfn before t
+        return any(ts < t and g & ~(span(lv) - 1) <= gfn < (g & ~(span(lv) - 1)) + span(lv)
+                   for ts, g, lv, _ in sets) or None
 
     if not ops:
         print("no view switch or memslot change after set-up")
@@ -178,7 +186,7 @@ def report_ops(ops, fmt, t0, events):
         if op.zapall:
             print("   kvm_mmu_zap_all_fast: %d (every root made obsolete)" % op.zapall)
         leaves = [r for r in op.removed if spte_decode.decode(fmt, r[2], r[1])["leaf"]]
-        inside = [r for r in leaves if op.covers(r[0])]
+        inside = [r for r in leaves if op.covers(r[0], r[1])]
         print("   leaf SPTEs removed: %d, %d inside the operation's range%s" % (
             len(leaves), len(inside),
             ": " + ", ".join("gfn 0x%x (level %d, HPA 0x%x)" % (g, lv, spte_decode.decode(fmt, s, lv)["hpa"])
@@ -247,8 +255,7 @@ def report_walks(ws, events, ops, fmt, t0):
             if kind != "set":
                 continue
             g, spte, level = v
-            span = 1 << (9 * (level - 1))
-            if not g & ~(span - 1) <= gfn < (g & ~(span - 1)) + span:
+            if not g & ~(span(level) - 1) <= gfn < (g & ~(span(level) - 1)) + span(level):
                 continue
             d = spte_decode.decode(fmt, spte, level)
             off = gpa & ((1 << (12 + 9 * (level - 1))) - 1)

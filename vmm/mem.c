@@ -17,6 +17,18 @@
  * hugetlb, a memfd of 2 MiB hugetlbfs pages (reserved up front from
  * vm.nr_hugepages). Where the host refuses, the VMM says why and stops:
  * a silent fallback to 4 KiB pages would measure the wrong thing.
+ *
+ * RAM is mapped through a second open file of the memfd (reopened by its
+ * /proc/self/fd link), and view switches map through the memfd itself.
+ * Mappings of different open files never merge, so a view range, once
+ * split out of RAM's mapping, stays a mapping of its own: switching it
+ * again replaces exactly that mapping. Were they one file, switching a
+ * range back would merge it into RAM's mapping, and the next switch would
+ * split it out again. Splitting a mapping inside a 2 MiB-aligned block of
+ * it makes Linux (6.1: __vma_adjust_trans_huge -> __split_huge_pmd) tell
+ * KVM's MMU notifier to drop the whole 2 MiB block, huge page or not:
+ * every entry KVM had there, refaulted one by one (tools/kvm-mmu-map.sh
+ * shows it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,19 +124,38 @@ static int ram_fd(uint64_t size, enum huge_pages huge)
 	return fd;
 }
 
+/* A second open file of the memfd, for RAM's own mapping. */
+static int reopen(int fd)
+{
+	char path[40];
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int again = open(path, O_RDWR | O_CLOEXEC);
+	if (again < 0)
+		vmm_log("cannot reopen guest RAM's memfd as %s (RAM and view switches map it "
+			"through two open files): %s", path, strerror(errno));
+	return again;
+}
+
 int mem_create(struct guest_mem *m, uint64_t size, enum huge_pages huge)
 {
 	int fd = ram_fd(size, huge);
 	if (fd < 0)
 		return -1;
+	int main_fd = reopen(fd);
+	if (main_fd < 0) {
+		close(fd);
+		return -1;
+	}
 	/* RAM, its guard, and the slack to put RAM on a 2 MiB boundary. */
 	uint8_t *r = mmap(NULL, 2 * size + HUGE_2M, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	void *p = r;
 	if (r != MAP_FAILED) {
 		uint8_t *at = r + (-(uintptr_t)r & (HUGE_2M - 1));
-		p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+		p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, main_fd, 0);
 	}
+	close(main_fd); /* the mapping holds its file */
 	if (p == MAP_FAILED) {
 		if (huge == HUGE_PAGES_HUGETLB)
 			hugetlb_refused("mmap", size, errno);

@@ -24,19 +24,25 @@ void views_init(struct views *vs, const struct guest_mem *mem, views_switch_fn b
 /* Back [gpa, gpa + len) of the guest with memfd offset pa. MAP_SHARED so
  * writes land in the file (MAP_PRIVATE would copy them away); no
  * MAP_POPULATE: the guest faults in what it touches. */
-static int remap(struct views *vs, uint64_t gpa, uint64_t pa, uint64_t len)
+static int place(struct views *vs, uint64_t gpa, uint64_t pa, uint64_t len)
 {
 	void *want = vs->mem->host + gpa;
 	void *p = mmap(want, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, vs->mem->fd,
 		       (off_t)pa);
 
-	vs->stats.host_ops++;
 	if (p == want)
 		return 0;
 	snprintf(vs->err, sizeof vs->err, "mmap of RAM offset 0x%llx over GPA 0x%llx (%llu bytes): %s",
 		 (unsigned long long)pa, (unsigned long long)gpa, (unsigned long long)len,
 		 p == MAP_FAILED ? strerror(errno) : "mapped elsewhere");
 	return -1;
+}
+
+/* A switch's mmap: counted. */
+static int remap(struct views *vs, uint64_t gpa, uint64_t pa, uint64_t len)
+{
+	vs->stats.host_ops++;
+	return place(vs, gpa, pa, len);
 }
 
 static const struct view_range *find(const struct view *v, uint64_t gpa, uint64_t len)
@@ -110,6 +116,12 @@ int64_t views_map(struct views *vs, uint64_t v, uint64_t gpa, uint64_t pa, uint6
 	if (w->n == VIEW_RANGES_MAX)
 		return -HC_ENOSPC;
 
+	/* The remap back end splits the range out of RAM's mapping now, with
+	 * its own memory, so that no switch pays for the split (mem.c says
+	 * what a split costs in KVM). A range already split out is simply
+	 * replaced. */
+	if (vs->backend == views_switch_remap && v != vs->live && place(vs, gpa, gpa, len) < 0)
+		return VIEWS_EHOST;
 	struct view old = *w;
 	memmove(&w->r[at + 1], &w->r[at], (w->n - at) * sizeof w->r[0]);
 	w->r[at] = (struct view_range){ gpa, pa, len };

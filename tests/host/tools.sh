@@ -536,4 +536,122 @@ fi
 
 }
 run_or_skip "$why_not" mmu_run "${mmu_tests[@]}"
+
+# ---- kvm-mmu-map.sh: a view switch, seen from inside KVM -------------------------
+
+# tests/guests/vmfunc.asm maps GPA 0x9000 -> 0xa000 in view 1, switches to
+# it and back. With the remap back end the VMM makes three mmaps of RAM
+# over GPA 0x9000-0x9fff: at VIEW_MAP, the range split out of RAM's own
+# mapping (its own memory; that split may cost a whole 2 MiB block of
+# entries, see vmm/mem.c), then one per switch. Each switch must make
+# KVM's MMU notifier drop exactly that page and remove no entry outside
+# it; the next touch refaults gfn 0x9, first onto gfn 0xa's host frame,
+# then back onto its own.
+switch_tests=(
+	"mmu-switch: the VMM's mmaps over GPA 0x9000-0x9fff seen in order: VIEW_MAP's split, view 1, view 0 (guest status 42)"
+	"mmu-switch: each switch unmapped exactly GPA 0x9000-0x9fff and removed no leaf entry outside it"
+	"mmu-switch: in view 1 gfn 0x9 refaults onto gfn 0xa's host frame, after the switch back onto its own"
+	"mmu-switch: the two-dimensional walk of 0x9000 shows those three entries of gfn 0x9 in order"
+)
+switch_run() {
+	local img=${GUESTS:-build/guests}/vmfunc.img
+	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 --walk 0x9000 "$img" \
+		>"$tmp/sw" 2>&1
+	status=$?
+	mapfile -t L <"$tmp/sw"
+	local sec="" cur="" l hpa_a="" walk=()
+	local -a remaps=() unm=() rem=() ref=()
+	for l in "${L[@]}"; do
+		case $l in
+		"== view switches"*) sec=ops; continue ;;
+		"== two-dimensional"*) sec=walk; continue ;;
+		"== "* | "SPTE bits"*) sec=""; continue ;;
+		esac
+		if [[ $l =~ ^0xa\ +0xa000\ +0x[0-9a-f]+\ +(0x[0-9a-f]+) ]]; then
+			hpa_a=${BASH_REMATCH[1]}
+		elif [ "$sec" = ops ] && [[ $l =~ ^#[0-9]+\ .*\ mmap\ of\ RAM\ offset\ (0x[0-9a-f]+)\ over\ GPA\ (0x[0-9a-f]+-0x[0-9a-f]+) ]]; then
+			remaps+=("${BASH_REMATCH[1]}>${BASH_REMATCH[2]}")
+			cur=${#remaps[@]}
+		elif [ "$sec" = ops ] && [[ $l =~ ^#[0-9]+ ]]; then
+			cur=""
+		elif [ -n "$cur" ] && [[ $l =~ MMU\ notifier\ unmapped\ (.*)$ ]]; then
+			unm[cur]="${unm[cur]:-}${BASH_REMATCH[1]};"
+		elif [ -n "$cur" ] && [[ $l =~ leaf\ SPTEs\ removed:\ ([0-9]+),\ ([0-9]+)\ inside[^:]*(:\ (.*))?$ ]]; then
+			rem[cur]="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[4]}"
+		elif [ -n "$cur" ] && [[ $l =~ refaulted:\ gfn\ (0x[0-9a-f]+)\ -\>\ HPA\ (0x[0-9a-f]+) ]]; then
+			ref[cur]="${ref[cur]:-}${BASH_REMATCH[1]}=${BASH_REMATCH[2]};"
+		elif [ "$sec" = walk ] && [[ $l =~ ^\ \ KVM\ .*\ gfn\ 0x9\ -\>\ SPTE\ .*-\>\ HPA\ (0x[0-9a-f]+) ]]; then
+			walk+=("${BASH_REMATCH[1]}")
+		fi
+	done
+	echo "# kvm-mmu-map.sh on vmfunc.img: status $status; remaps ${remaps[*]:-none}; gfn 0x9 entries ${walk[*]:-none}; gfn 0xa at ${hpa_a:-?}"
+	echo "# at VIEW_MAP the notifier unmapped: ${unm[1]:-nothing}"
+	if [ "$status" = 42 ] &&
+		[ "${remaps[*]:-}" = "0x9000>0x9000-0x9fff 0xa000>0x9000-0x9fff 0x9000>0x9000-0x9fff" ]; then
+		ok "${switch_tests[0]}"
+	else
+		not_ok "${switch_tests[0]}" "status $status, remaps '${remaps[*]:-}'"
+		printf '#   %s\n' "${L[@]: -25}"
+	fi
+	local bad="" i
+	local r
+	for i in 2 3; do
+		r=(${rem[i]:-x y})
+		[ "${unm[i]:-}" = "GPA 0x9000-0x9fff (1 frame);" ] || bad="${bad:+$bad; }switch $((i - 1)) unmapped '${unm[i]:-nothing}'"
+		[ "${r[0]}" = "${r[1]}" ] && [ "${r[0]}" -le 1 ] 2>/dev/null ||
+			bad="${bad:+$bad; }switch $((i - 1)) removed '${rem[i]:-nothing}'"
+	done
+	# gfn 0x9 was read in view 1, so the switch back had its entry to drop.
+	[[ ${rem[3]:-} == "1 1 gfn 0x9 (level 1,"* ]] || bad="${bad:+$bad; }the switch back removed '${rem[3]:-nothing}'"
+	check "${switch_tests[1]}" "$bad" [ -z "$bad" ]
+	bad=""
+	[ -n "$hpa_a" ] || bad="no entry for gfn 0xa in the map"
+	[ "${ref[2]:-}" = "0x9=$hpa_a;" ] || bad="${bad:+$bad; }after switch 1: '${ref[2]:-no refault}', gfn 0xa at '$hpa_a'"
+	[ "${#walk[@]}" -ge 1 ] && [ "${ref[3]:-}" = "0x9=${walk[0]};" ] ||
+		bad="${bad:+$bad; }after switch 2: '${ref[3]:-no refault}', first entry '${walk[0]:-none}'"
+	[ "${walk[0]:-}" != "$hpa_a" ] || bad="${bad:+$bad; }gfn 0x9 and 0xa share a frame before any switch"
+	check "${switch_tests[2]}" "$bad" [ -z "$bad" ]
+	local held=no
+	[ "${#walk[@]}" = 3 ] && [ "${walk[1]}" = "$hpa_a" ] && [ "${walk[2]}" = "${walk[0]}" ] && held=yes
+	check "${switch_tests[3]}" "entries '${walk[*]:-}', want own, $hpa_a, own" [ $held = yes ]
+}
+run_or_skip "$why_not" switch_run "${switch_tests[@]}"
+
+# ---- kvm-mmu-map.sh: huge pages ----------------------------------------------------
+
+# With --huge-pages=thp KVM can map guest RAM with 2 MiB entries: a
+# boot-only run touches only the first 2 MiB, so one level-2 entry maps
+# it all. The host decides: where shmem THP is off this SKIPs with its
+# setting, except in the nested world, which is ours to set (advise).
+huge_tests=("mmu-huge: with --huge-pages=thp the boot's first 2 MiB is one level-2 (2M) entry")
+thp_file=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+huge_why_not=$why_not
+if [ -z "$huge_why_not" ]; then
+	thp=$(cat "$thp_file" 2>/dev/null)
+	if [[ -z $thp ]]; then
+		huge_why_not="no shmem THP in this kernel ($thp_file)"
+	elif [[ $thp == *"[never]"* || $thp == *"[deny]"* ]]; then
+		if [ "${KVM_WORLD:-}" = nested ] && echo advise >"$thp_file" 2>/dev/null; then
+			echo "# nested world: $thp_file set to advise for this test"
+		else
+			huge_why_not="the host gives shmem no huge pages ($thp_file: $thp)"
+		fi
+	fi
+fi
+huge_run() {
+	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 --huge-pages=thp -c boot-only "$IMAGE" \
+		>"$tmp/huge" 2>&1
+	status=$?
+	mapfile -t L <"$tmp/huge"
+	local l first="" levels=""
+	for l in "${L[@]}"; do
+		[[ $l =~ ^0x0\ +0x0\ +0x[0-9a-f]+\ +0x[0-9a-f]+\ +([1-5])\ ([0-9]+[KMG]) ]] && first="${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+		[[ $l =~ ^\ \ level\ ([1-5])\ \(([0-9]+[KMG])\):\ ([0-9]+)$ ]] && levels="$levels ${BASH_REMATCH[1]}:${BASH_REMATCH[3]}"
+	done
+	echo "# kvm-mmu-map.sh --huge-pages=thp: status $status; gfn 0 at '${first:-none}'; entries by level:${levels:- none}"
+	local held=no
+	[ "$status" = 0 ] && [ "$first" = "2 2M" ] && [ "$levels" = " 2:1" ] && held=yes
+	check "${huge_tests[0]}" "status $status, gfn 0 '${first:-not mapped}', levels '$levels'" [ $held = yes ]
+}
+run_or_skip "$huge_why_not" huge_run "${huge_tests[@]}"
 finish
