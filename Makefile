@@ -184,10 +184,11 @@ test-tools: all
 trace: all
 	@tools/in-kvm bash tools/kvm-trace.sh
 
-# KVM's second-stage map for one boot (tools/kvm-mmu-map.sh), in a KVM world.
+# KVM's second-stage map for one boot (tools/kvm-mmu-map.sh), in a KVM world;
+# ARGS='-- VMM ARGS' runs another guest or flags (README "KVM's second stage").
 .PHONY: mmu-map
-mmu-map: all
-	@tools/in-kvm bash tools/kvm-mmu-map.sh
+mmu-map: all $(GUESTS)
+	@tools/in-kvm bash tools/kvm-mmu-map.sh $(ARGS)
 
 clean:
 	rm -rf $(B)

@@ -120,6 +120,72 @@ def p99(xs):
     return s[min(len(s) - 1, int(len(s) * 0.99))]
 
 
+THP_KNOB = "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+
+def thp_why_not(world):
+    """Why --huge-pages=thp cannot run here, or "". The nested world is
+    ours: its shmem THP is set to advise. A host's setting is left alone."""
+    try:
+        mode = open(THP_KNOB).read().strip()
+    except OSError:
+        return f"no shmem THP in this kernel ({THP_KNOB})"
+    if "[never]" not in mode and "[deny]" not in mode:
+        return ""
+    if world == "nested":
+        try:
+            with open(THP_KNOB, "w") as f:
+                f.write("advise")
+            return ""
+        except OSError as e:
+            return f"cannot set {THP_KNOB} in the nested world: {e}"
+    return f"the host gives shmem no huge pages ({THP_KNOB}: {mode})"
+
+
+def kvm_stat(flags, name):
+    """One KVM vCPU stat (vmm --stats) at the end of a boot-only run."""
+    p = subprocess.run([VMM, "--stats", *flags, "-c", "boot-only", IMG], capture_output=True, text=True)
+    for line in p.stderr.splitlines():
+        w = line.split()
+        if len(w) == 5 and w[2:4] == ["kvm", name]:
+            return int(w[4])
+    sys.exit(f"bench: vmm --stats {' '.join(flags)} printed no kvm {name} (status {p.returncode})")
+
+
+def huge_pages(world, samples, res, rows, latency, ratio):
+    """What 2 MiB host pages (--huge-pages=thp) change: KVM's first-touch
+    faults and the boot, each against 4 KiB pages in the same run, and a
+    4K view switch (with its first read) on them."""
+    why = thp_why_not(world)
+    if why:
+        res["huge_pages_skipped"] = why
+        rows.append(("huge pages (--huge-pages=thp)", "SKIP", why, "", "-", ""))
+        return
+    thp = ("--huge-pages=thp",)
+    pf_thp, pf_4k = kvm_stat(thp, "pf_fixed"), kvm_stat((), "pf_fixed")
+    res["boot_pf_fixed_thp"], res["boot_pf_fixed_4k"] = pf_thp, pf_4k
+    rows.append(("boot-only, KVM pf_fixed, 2M host pages", f"{pf_thp}", "4K host pages", f"{pf_4k}",
+                 f"{pf_thp / pf_4k:.2f}x", ""))
+    big, small = alternating_ns([VMM, *thp, "-c", "boot-only", IMG], [VMM, "-c", "boot-only", IMG], BOOT_RUNS)
+    mb, msm = statistics.median(big), statistics.median(small)
+    res["boot_thp_ns"], res["boot_4k_ns"], res["boot_thp_vs_4k"] = round(mb), round(msm), round(mb / msm, 3)
+    rows.append(("boot to exit, 2M host pages", f"{mb / 1e6:.2f} ms (p99 {p99(big) / 1e6:.2f})",
+                 "4K host pages", f"{msm / 1e6:.2f} ms (p99 {p99(small) / 1e6:.2f})", f"{mb / msm:.2f}x", ""))
+    latency("boot to exit, 2M host pages", [x / 1e6 for x in big], "ms")
+    ratio("boot to exit: 2M / 4K host pages", mb / msm, "", BOOT_RUNS)
+    huge, _ = parse(run_guest(thp, "bench=vmfunc"))
+    for key, name in (("vmfunc_switch_4k", "VMFUNC, switches view (4K)"),
+                      ("vmfunc_touch_4k", "VMFUNC switch (4K) + first read")):
+        if key not in huge or key not in samples:
+            continue
+        m, b = statistics.median(huge[key]), statistics.median(samples[key])
+        res[key + "_thp_ns"], res[key + "_thp_vs_4k"] = round(m), round(m / b, 3)
+        rows.append((name + ", 2M host pages", f"{m:,.0f} ns (p99 {p99(huge[key]):,.0f})",
+                     "4K host pages", f"{b:,.0f} ns (p99 {p99(samples[key]):,.0f})", f"{m / b:.3f}x", ""))
+        latency(name + ", 2M host pages", huge[key])
+        ratio(f"{name}: 2M / 4K host pages", m / b, "", len(huge[key]))
+
+
 def kvm_figures():
     """Every figure that needs a KVM, in the world this process runs in
     (tools/in-kvm sets KVM_WORLD). Returns the world, its KVM, the figures
@@ -177,6 +243,9 @@ def kvm_figures():
     pair("VMFUNC switch (4K) + first read", "vmfunc_touch_4k", "vmfunc_trap",
          "VMFUNC to the live view", "vmfunc_touch_4k_ns", "vmfunc_trap_ns",
          "vmfunc_touch_4k_vs_trap", "")
+    pair("VMFUNC view 0 <-> 1 (4K) + first read", "vmfunc_touch_4k_v0", "vmfunc_touch_4k",
+         "the same between views 1 and 2", "vmfunc_touch_4k_v0_ns", "vmfunc_touch_4k_ns",
+         "vmfunc_touch_4k_v0_vs_views_1_2", "")
     pair("view switch by memslot swap*", "view_switch_memslot", "vmfunc_switch_4k",
          "VMFUNC switch (remap)", "memslot_switch_ns", "vmfunc_switch_ns",
          "memslot_switch_vs_vmfunc_switch", "")
@@ -221,6 +290,7 @@ def kvm_figures():
     biggest = max(phases.items(), key=lambda kv: kv[1][0])
     rows.append(("boot path, guest instructions", f"{total:,} (single-stepped)",
                  "the largest phase", f"{biggest[0]}: {biggest[1][0]:,}", "-", ""))
+    huge_pages(world, samples, res, rows, latency, ratio)
     # QEMU boots the same image through SeaBIOS on the same KVM and runs
     # the same suite (its isa-debug-exit turns status 0 into 1). Our suite
     # is timed once: the QEMU TCG comparison outside reuses suite_vmm_ns.

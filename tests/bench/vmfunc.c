@@ -7,6 +7,11 @@
  *   vmfunc_switch_2m     the same with views 3 and 4 and a 2 MiB range
  *   vmfunc_touch_4k      a switch as above plus one read of the page, which
  *                        refaults it (the cost the switch moves to later)
+ *   vmfunc_touch_4k_v0   the same between view 0 and view 1, the way a guest
+ *                        mostly uses views: each switch back to view 0 puts
+ *                        the page's own memory back, where the VMM once let
+ *                        the host merge it into RAM's mapping (README, "Over
+ *                        time: what a view switch does inside KVM")
  *   view_switch_memslot  vmfunc_switch_4k's switch when the VMM was started
  *                        with --view-switch=memslot (tools/bench.py runs that
  *                        second guest with `-c "bench=vmfunc view-switch=memslot"`)
@@ -25,6 +30,7 @@
  * (at CPL0 on kvm_pvm each instruction costs ~0.5 us): VMFUNC to the next
  * index of a two-entry sequence. */
 static const uint32_t seq_live[2] = { 0, 0 }, seq_4k[2] = { 1, 2 }, seq_2m[2] = { 3, 4 };
+static const uint32_t seq_v0[2] = { 0, 1 };
 static const uint32_t *seq;
 static uint32_t step;
 static uint64_t page4k;
@@ -55,6 +61,7 @@ static void run_all(void *arg)
 	samples("vmfunc_trap", seq_live, vmfunc_op);
 	samples("vmfunc_switch_4k", seq_4k, vmfunc_op);
 	samples("vmfunc_touch_4k", seq_4k, vmfunc_touch_op);
+	samples("vmfunc_touch_4k_v0", seq_v0, vmfunc_touch_op);
 	samples("vmfunc_switch_2m", seq_2m, vmfunc_op);
 }
 
