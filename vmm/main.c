@@ -86,7 +86,10 @@ int main(int argc, char **argv)
 		stats_print(&vm, start_ns);
 		timeline_print(&vm);
 	}
-	if (trace_json_on)
-		trace_json_write(&vm);
+	if (trace_json_on) {
+		struct timeline_marks marks;
+		timeline_marks(&vm, &marks);
+		trace_json_write(&vm, &marks);
+	}
 	return status;
 }

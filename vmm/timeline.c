@@ -73,21 +73,6 @@ int timeline_step(int rc, enum vmm_phase p)
 	return rc;
 }
 
-uint64_t timeline_phase_ns(enum vmm_phase p)
-{
-	return phase_ns[p];
-}
-
-const char *timeline_phase_name(enum vmm_phase p)
-{
-	return phase_names[p];
-}
-
-const char *timeline_stage_name(unsigned stage)
-{
-	return stage_names[stage];
-}
-
 /* The guest's stamps as it left them (zero: stage not reached). */
 static void read_stamps(const struct vm *vm, uint64_t tsc[BOOT_STAMPS])
 {
@@ -98,7 +83,7 @@ static void read_stamps(const struct vm *vm, uint64_t tsc[BOOT_STAMPS])
 /* Host time of stamp `stage`, false if the guest has not written it or
  * the TSC cannot be converted. A guest may write anything there: the
  * arithmetic is in doubles and never traps. */
-bool timeline_stage_ns(const struct vm *vm, unsigned stage, double *ns)
+static bool stage_ns(const struct vm *vm, unsigned stage, double *ns)
 {
 	uint64_t tsc[BOOT_STAMPS];
 
@@ -234,7 +219,7 @@ void timeline_print(const struct vm *vm)
 	row_line((double)phase_ns[PHASE_FIRST_RUN], "VMM", phase_names[PHASE_FIRST_RUN], 0);
 	for (unsigned s = 0; s < BOOT_STAMPS; s++) {
 		double ns;
-		if (timeline_stage_ns(vm, s, &ns))
+		if (stage_ns(vm, s, &ns))
 			row_line(ns, "guest", stage_names[s], (int)s + 1);
 	}
 	row_line((double)phase_ns[PHASE_EXIT], "VMM", phase_names[PHASE_EXIT], -1);
@@ -244,5 +229,15 @@ void timeline_print(const struct vm *vm)
 			total += stepped[r];
 		vmm_log("stats: %llu guest instructions single-stepped (a rep-string "
 			"iteration counts as one)", (unsigned long long)total);
+	}
+}
+
+void timeline_marks(const struct vm *vm, struct timeline_marks *m)
+{
+	memcpy(m->phase_ns, phase_ns, sizeof m->phase_ns);
+	for (unsigned s = 0; s < BOOT_STAMPS; s++) {
+		m->stage_name[s] = stage_names[s];
+		if (!stage_ns(vm, s, &m->stage_ns[s]))
+			m->stage_ns[s] = 0;
 	}
 }

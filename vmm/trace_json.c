@@ -153,9 +153,11 @@ static void __attribute__((format(printf, 1, 2))) put(const char *fmt, ...)
 }
 
 /* Microseconds from process start, as the format wants them. */
+static uint64_t start_ns;
+
 static double us(double ns)
 {
-	return (ns - (double)timeline_phase_ns(PHASE_START)) / 1000;
+	return (ns - (double)start_ns) / 1000;
 }
 
 static const char *const phase_work[PHASES] = {
@@ -200,8 +202,9 @@ static void exit_event(const struct exit_event *e)
 }
 
 /* At the end of the run: the whole file. */
-void trace_json_write(const struct vm *vm)
+void trace_json_write(const struct vm *vm, const struct timeline_marks *m)
 {
+	start_ns = m->phase_ns[PHASE_START];
 	/* tools/in-kvm names the world; anything else is not trusted into JSON. */
 	const char *world = getenv("KVM_WORLD");
 	if (!world || (strcmp(world, "host") && strcmp(world, "nested")))
@@ -215,18 +218,16 @@ void trace_json_write(const struct vm *vm)
 	put(",\n{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"VMM phases\"}}");
 	put(",\n{\"ph\":\"M\",\"pid\":1,\"tid\":2,\"name\":\"thread_name\",\"args\":{\"name\":\"vCPU 0\"}}");
 	for (int p = PHASE_RAM; p < PHASES; p++) {
-		uint64_t from = timeline_phase_ns(p == PHASE_EXIT ? PHASE_FIRST_RUN : p - 1);
-		uint64_t to = timeline_phase_ns(p);
+		uint64_t from = m->phase_ns[p == PHASE_EXIT ? PHASE_FIRST_RUN : p - 1];
+		uint64_t to = m->phase_ns[p];
 		if (from && to >= from)
 			put(",\n{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"name\":\"%s\",\"ts\":%.3f,\"dur\":%.3f}",
 			    phase_work[p], us((double)from), (double)(to - from) / 1000);
 	}
-	for (unsigned s = 0; s < BOOT_STAMPS; s++) {
-		double ns;
-		if (timeline_stage_ns(vm, s, &ns))
+	for (unsigned s = 0; s < BOOT_STAMPS; s++)
+		if (m->stage_ns[s] > 0)
 			put(",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":2,\"name\":\"%s\",\"ts\":%.3f}",
-			    timeline_stage_name(s), us(ns));
-	}
+			    m->stage_name[s], us(m->stage_ns[s]));
 	for (size_t i = 0; i < count; i++)
 		exit_event(&events[i]);
 	if (dropped) {

@@ -204,9 +204,14 @@ int timeline_start(struct vm *vm, const struct options *o);
 bool timeline_counting_insns(void);
 int timeline_exit(struct vm *vm, int (*dispatch)(struct vm *));
 void timeline_print(const struct vm *vm);
-uint64_t timeline_phase_ns(enum vmm_phase p);
-const char *timeline_stage_name(unsigned stage);
-bool timeline_stage_ns(const struct vm *vm, unsigned stage, double *ns);
+/* What the timeline knows at the end, handed to --trace-json's writer (so
+ * that data flows one way: timeline -> trace_json). */
+struct timeline_marks {
+	uint64_t phase_ns[PHASES];           /* 0: phase not reached */
+	double stage_ns[BOOT_STAMPS];        /* host time; 0: stage not reached */
+	const char *stage_name[BOOT_STAMPS];
+};
+void timeline_marks(const struct vm *vm, struct timeline_marks *m);
 
 /* trace_json.c: --trace-json FILE, buffered, written at the end. */
 extern bool trace_json_on;
@@ -214,7 +219,7 @@ int trace_json_open(const char *file);
 int trace_json_fd(void);
 void trace_json_exit_begin(const struct vm *vm, uint64_t t0);
 void trace_json_exit_end(uint64_t t1);
-void trace_json_write(const struct vm *vm);
+void trace_json_write(const struct vm *vm, const struct timeline_marks *m);
 
 /* stats.c */
 void stats_open(struct vm *vm);

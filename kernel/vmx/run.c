@@ -113,7 +113,7 @@ static struct view_exit too_many_exits(uint32_t reason)
 	return ex;
 }
 
-struct view_exit vmx_run(void (*fn)(void *), void *arg)
+struct view_exit vmx_run(void (*fn)(void *), void *arg, bool (*on_vmcall)(struct l2_regs *))
 {
 	struct l2_regs regs = { .rdi = (uint64_t)fn, .rsi = (uint64_t)arg };
 	uint32_t resumes = 0;
@@ -142,7 +142,7 @@ struct view_exit vmx_run(void (*fn)(void *), void *arg)
 		launched = true;
 		switch (reason & 0xffff) {
 		case EXIT_VMCALL:
-			if (vmx_vmcall(&regs))
+			if (on_vmcall(&regs))
 				return (struct view_exit){ .reason = 0, .rip = vmcs_read(GUEST_RIP) };
 			skip_instruction();
 			break;

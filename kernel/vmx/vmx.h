@@ -10,7 +10,8 @@
  *   run.c        VM entry, the exit loop and exit dispatch
  *   vmcall.c     the hypercalls L2 makes with VMCALL
  *   stats.c      VM exits counted by reason, exit reason names
- *   views_native.c  the EPTP list and the views_ops of this world
+ *   views_l1.c   the EPTP list and its views, L1's side
+ *   views_native.c  the views_ops of this world: direct in L1, VMCALL in L2
  *   l2_entry.asm the VM-entry/exit trampolines and L2's first instructions
  *
  * Facts are from the Intel SDM, volume 3C (chapters 24-28: VMCS layout,
@@ -275,7 +276,9 @@ struct view_exit;
 #define VMX_RUN_EXIT_LIMIT (-2)
 #define VMX_RUN_EXITS_MAX 1000000u
 uint32_t vmx_run_set_exit_limit(uint32_t exits);
-struct view_exit vmx_run(void (*fn)(void *), void *arg);
+/* on_vmcall serves L2's VMCALLs (vmcall.c's vmx_vmcall): passed in, so
+ * that the exit loop depends on no service above it. */
+struct view_exit vmx_run(void (*fn)(void *), void *arg, bool (*on_vmcall)(struct l2_regs *));
 
 /* L2 -> L1: the VMCALL convention of include/hypercall.h. */
 static inline int64_t l2_vmcall(uint32_t nr, uint64_t a0, uint64_t a1,
@@ -301,7 +304,9 @@ uint64_t vmx_stats_total(void);
 void vmx_stats_print(void);
 const char *vmx_exit_reason_name(uint32_t basic_reason);
 
-/* ---- views_native.c: the EPT views behind views_ops ---- */
+/* ---- views_l1.c: the EPT views behind views_ops ---- */
+int vmx_views_init_l1(char *why, size_t n);
+void vmx_views_dump_l1(int v, uint64_t gpa, const char *note);
 /* The live view: the EPTP list entry equal to the VMCS EPT pointer. */
 int vmx_views_current_l1(void);
 int vmx_views_create_l1(void);
