@@ -9,10 +9,16 @@ cd "$(dirname "$0")/.." || exit 125
 vmm=${VMM:-build/vmm} cmds=${GDB_CMDS:-}
 # A new world's loopback may be down (the nested world's init leaves it).
 ip -o link show lo 2>/dev/null | grep -q UP || ip link set lo up 2>/dev/null
-err=$(mktemp)
-trap 'rm -f "$err"' EXIT
+# The VMM's messages go to stderr and, through a FIFO and tee (the nested
+# world has no /dev/fd for a process substitution), to a file to find the
+# port in.
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+err=$d/err
+mkfifo "$d/fifo" || exit 125
+tee "$err" <"$d/fifo" >&2 &
 # shellcheck disable=SC2086 # VMM_ARGS is words
-"$vmm" --gdb 0 ${VMM_ARGS:-} build/kernel.img 2> >(tee "$err" >&2) &
+"$vmm" --gdb 0 ${VMM_ARGS:-} build/kernel.img 2>"$d/fifo" &
 vpid=$!
 port=
 for _ in $(seq 100); do
@@ -27,6 +33,14 @@ if [ -t 0 ]; then
 else
 	gdb -q -batch -nx build/kernel.elf -ex "set remotetimeout 30" -ex "target remote 127.0.0.1:$port" \
 		-x "${cmds:-tools/gdb/session.gdb}"
+fi
+# gdb gone without a kill or a detach (a crash, a disconnect): the VMM
+# keeps the guest stopped for another client. This session is over. (After
+# a detach the guest runs on to its own end.)
+sleep 1
+if kill -0 $vpid 2>/dev/null && grep 'vmm: gdb: ' "$err" | tail -n1 | grep -q 'stays stopped'; then
+	echo "make gdb: gdb ended and left the VMM waiting for another client: stopping it" >&2
+	kill -TERM $vpid
 fi
 wait $vpid
 echo "make gdb: the VMM ended with status $?"

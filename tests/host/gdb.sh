@@ -154,6 +154,36 @@ else
 	ok "$desc"
 fi
 
+# 4b. Through the boot stub's modes in one gdb: i8086 at 0x7c00, i386 at
+# protected_mode, then (gdb 13 cannot go back to i386:x86-64 while
+# attached: it rejected the switch, and crashed on 'set architecture auto'
+# with the i8086 description) disconnect, which leaves the guest stopped,
+# and attach again as i386:x86-64 at long_mode, on to kernel_main.
+desc="gdb: real -> protected -> long mode: each decoded as its mode, CR0/EFER as expected, a disconnect leaves the guest stopped for the next attach"
+start -c boot-only "$IMG" &&
+	timeout -k 2 90 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' -ex 'set osabi none' \
+		-ex 'set architecture i8086' -ex "set tdesc filename $XML16" "$ELF" \
+		-ex "target remote 127.0.0.1:$port" -ex 'x/1i $pc' -ex 'break protected_mode' -ex continue \
+		-ex 'set architecture i386' -ex 'x/1i $pc' -ex 'info registers cs cr0' -ex 'break long_mode' \
+		-ex continue -ex disconnect -ex 'unset tdesc filename' -ex 'set architecture i386:x86-64' \
+		-ex "target remote 127.0.0.1:$port" -ex 'x/1i $pc' -ex 'info registers efer' \
+		-ex 'break kernel_main' -ex continue -ex continue >"$tmp/gdb" 2>&1
+finish_vmm
+if ! grep -q '=> 0x7c00 <_start>:.cli' "$tmp/gdb" ||
+	! grep -q '=> 0x7e7e <protected_mode>:.mov    $0x10,%ax' "$tmp/gdb" ||
+	! grep -q '=> 0x7f3f <long_mode>:.rdtsc' "$tmp/gdb"; then
+	fail_with "$desc" "the stops or their decoding differ"
+elif ! grep -Eq '^cs +0x8 ' "$tmp/gdb" || ! grep -Eq '^cr0 +0x[0-9a-f]*[13579bdf] ' "$tmp/gdb" ||
+	! grep -Eq '^efer +0xd00 ' "$tmp/gdb"; then
+	fail_with "$desc" "CS, CR0.PE or EFER (LME, LMA, NXE) not as the stub sets them"
+elif [ "$(grep -c '^vmm: gdb: client attached' "$tmp/err")" != 2 ] ||
+	! grep -q 'went away; the guest stays stopped' "$tmp/err" ||
+	! grep -q '^Breakpoint 3, kernel_main' "$tmp/gdb" || [ "$status" != 0 ]; then
+	fail_with "$desc" "the second attach did not find the guest stopped, or no kernel_main (VMM status $status)"
+else
+	ok "$desc"
+fi
+
 # 5. gdb's interrupt (SIGINT to gdb -> 0x03 to the stub) stops a guest
 # that spins inside KVM_RUN, and the VMM says where. The SIGINT goes once
 # the guest runs (its 'S' on the console): gdb starts slowly here, and a
