@@ -411,13 +411,13 @@ static int command(struct vm *vm, const char *pkt, size_t len, int *go)
 {
 	const char *end = pkt + len;
 
-	*go = -1;
 	if ((*go = resume_kind(pkt, end)) >= 0) {
-		/* c ADDR / s ADDR: resume there. vCont's actions name threads. */
+		/* c ADDR / s ADDR: resume there. C and S name a signal, which
+		 * a VMM has none to deliver; vCont's actions name threads. */
 		const char *p = pkt + 1;
 		uint64_t addr;
 		struct gdb_cpu c;
-		if (pkt[0] != 'v' && p < end && gdb_parse_hex(&p, end, &addr) &&
+		if ((pkt[0] == 'c' || pkt[0] == 's') && p < end && gdb_parse_hex(&p, end, &addr) &&
 		    gdb_cpu_read(vm, &c) == 0) {
 			c.r.rip = addr;
 			gdb_cpu_write(vm, &c);

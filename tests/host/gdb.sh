@@ -69,6 +69,11 @@ from_image() {
 
 echo "# gdb $(gdb --version | head -n1 | sed "s/.* //")"
 
+# 0. The flags: every mistake is exit 125 with what and why.
+expect "gdb: --gdb 70000 is refused" 125 "--gdb: invalid port '70000' \(0 to 65535" --gdb 70000 "$IMG"
+expect "gdb: --gdb-wait=no without --gdb is refused" 125 "--gdb-wait=no needs --gdb PORT" --gdb-wait=no "$IMG"
+expect "gdb: --gdb with --count-insns is refused" 125 "use one at a time" --gdb 0 --count-insns "$IMG"
+
 # 1. One boot: a breakpoint at kernel_main, where bt and rip name it and a
 # symbol's bytes read as in the image; three single steps; a watchpoint
 # on boot_info, which kernel_main writes after them; the exit.
