@@ -144,27 +144,34 @@ static void client_gone(struct vm *vm, const char *why, bool running)
 		running ? "runs on" : "stays stopped");
 }
 
-/* Take a waiting connection; block: wait for one. */
-static bool client_accept(struct vm *vm, bool block)
+/* Take a waiting connection; block: wait for one. 1 attached, 0 none
+ * (or a stop signal came), -1 the listening socket failed (said). */
+static int client_accept(struct vm *vm, bool block)
 {
 	struct pollfd p = { .fd = vm->gdb_fd, .events = POLLIN };
 	int one = 1;
 
 	while (poll(&p, 1, block ? -1 : 0) < 0)
 		if (errno != EINTR || stop_signal())
-			return false;
+			return 0;
 	if (!(p.revents & POLLIN))
-		return false;
+		return 0;
 	g.fd = accept4(vm->gdb_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (g.fd < 0)
-		return false;
+	if (g.fd < 0) {
+		/* A client that gave up before its turn is no failure. */
+		if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
+			return 0;
+		vmm_log("gdb: cannot accept a client on 127.0.0.1:%u: %s", g.port, strerror(errno));
+		return -1;
+	}
 	/* Replies go out at once, not after the client's delayed ACK. */
 	if (setsockopt(g.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 || async_on(g.fd) < 0) {
+		vmm_log("gdb: cannot set up the client's socket: %s", strerror(errno));
 		client_close();
-		return false;
+		return -1;
 	}
 	vmm_log("gdb: client attached");
-	return true;
+	return 1;
 }
 
 /* More bytes from the client into g.in; 1 read, 0 none (nonblocking),
@@ -454,7 +461,10 @@ static int serve(struct vm *vm)
 		if (stop_signal())
 			return RUN_CONTINUE; /* the run loop reports the stop */
 		if (g.fd < 0) {
-			if (!client_accept(vm, true))
+			int r = client_accept(vm, true);
+			if (r < 0)
+				return EXIT_VMM_FAILED; /* stopped for good otherwise */
+			if (!r)
 				continue;
 		}
 		if (fill(true) < 0) {
@@ -548,8 +558,8 @@ int gdb_kicked(struct vm *vm)
 	if (!vm->gdb)
 		return RUN_CONTINUE;
 	if (g.fd < 0) {
-		if (!client_accept(vm, false))
-			return RUN_CONTINUE;
+		if (client_accept(vm, false) <= 0)
+			return RUN_CONTINUE; /* a failure is said; the guest runs on */
 		stopped_at(vm, "S05", "gdb attached: the guest stopped");
 		return serve(vm);
 	}
