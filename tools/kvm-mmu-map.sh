@@ -78,7 +78,7 @@ done
 attached="kvm_mmu_set_spte"
 optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_prepare_zap_page
 	kvmmmu/kvm_mmu_split_huge_page kvmmmu/kvm_mmu_zap_all_fast kvm/kvm_unmap_hva_range kvm/kvm_page_fault
-	syscalls/sys_enter_mmap syscalls/sys_enter_ioctl syscalls/sys_enter_exit_group"
+	kvm/kvm_pio syscalls/sys_enter_mmap syscalls/sys_enter_ioctl syscalls/sys_enter_exit_group"
 {
 	echo 'BEGIN { printf("ev attached\n"); }'
 	echo 'tracepoint:kvmmmu:kvm_mmu_set_spte /pid == $1/ { printf("ev set %lx %lx %d %lu\n", args->gfn, args->spte, args->level, nsecs); }'
@@ -97,6 +97,9 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 		kvm_mmu_split_huge_page) echo "$probe"' /pid == $1/ { printf("ev split %lx %d\n", args->gfn, args->level); }' ;;
 		kvm_mmu_zap_all_fast) echo "$probe"' /pid == $1/ { printf("ev zapall %lu\n", nsecs); }' ;;
 		kvm_unmap_hva_range) echo "$probe"' /pid == $1/ { printf("ev unmap %lx %lx %lu\n", args->start, args->end, nsecs); }' ;;
+		# The guest's boot stage markers (out to port 0x80), which cut the
+		# run into phases for the report.
+		kvm_pio) echo "$probe"' /pid == $1 && args->port == 0x80 && args->rw == 1/ { printf("ev stage %x %lu\n", args->val, nsecs); }' ;;
 		kvm_page_fault) echo "$probe"' /pid == $1/ { printf("ev npf %lx %lx %lu\n", args->fault_address, args->error_code, nsecs); }' ;;
 		# MAP_SHARED|MAP_FIXED (0x11) of a file: guest RAM, or a view switch.
 		sys_enter_mmap)

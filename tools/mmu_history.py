@@ -14,16 +14,18 @@ guest's tables) joined with every SPTE KVM set for that GPA (GPA -> HPA).
 Event lines, each with its time in ns last (tools/kvm-mmu-map.sh):
     ev set GFN SPTE LEVEL T         ev chg GFN LEVEL OLD NEW T
     ev unmap HVA_START HVA_END T    ev zapall T      ev zap ROLE_LEVEL T
-    ev npf GPA ERROR_CODE T         ev exit T
+    ev npf GPA ERROR_CODE T         ev exit T        ev stage VALUE T
     ev mmap ADDR LEN OFFSET T       ev memslot SLOT GPA SIZE HVA T
     ev done RET T                   (the return of the mmap or ioctl before)
 """
+import os
 import re
 
 import spte_decode
 
 FIELDS = {"set": "xxd", "chg": "xdxx", "unmap": "xx", "zapall": "", "zap": "d", "npf": "xx",
-          "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d"}
+          "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x"}
+BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "bootinfo.h")
 
 
 def parse(lines):
@@ -268,6 +270,57 @@ def report_walks(ws, events, ops, fmt, t0):
             print("  KVM    no entry for gfn 0x%x in this run (never touched, or mapped before tracing)" % gfn)
 
 
+def stage_names():
+    """STAGE_* values -> their comments in include/bootinfo.h (the ABI)."""
+    names = {}
+    try:
+        for line in open(BOOTINFO_H):
+            m = re.match(r"#define STAGE_\w+\s+0x([0-9a-fA-F]+)\s*/\*\s*(.*?)\s*\*/", line)
+            if m:
+                names[int(m.group(1), 16)] = m.group(2)
+    except OSError:
+        pass
+    return names
+
+
+def report_phases(events, ops, t0):
+    """SPTE installs and removals, zaps and guest faults per phase: the run
+    cut at each boot stage the guest marks on port 0x80 and at each VMM
+    operation on its memory; after the VMM's exit, the VM's teardown."""
+    names, rows, cur = stage_names(), [], None
+    starts = {op.t: op for op in ops}
+
+    def start(t, name):
+        nonlocal cur
+        cur = {"t": t, "name": name, "installed": 0, "removed": 0, "zaps": 0, "faults": 0}
+        rows.append(cur)
+
+    start(t0, "set-up, before the first stage marker")
+    for t, kind, v in events:
+        if t in starts:
+            op = starts[t]
+            start(t, "#%d %s" % (op.n, "view switch or view range (mmap)" if op.kind == "remap"
+                                 else "memslot change"))
+        if kind == "stage":
+            start(t, "stage 0x%x %s" % (v[0], names.get(v[0], "")))
+        elif kind == "exit":
+            start(t, "teardown, after the VMM's exit_group")
+        elif kind == "chg" and present(v[3]) and not present(v[2]):
+            cur["installed"] += 1
+        elif kind == "chg" and present(v[2]) and not present(v[3]):
+            cur["removed"] += 1
+        elif kind in ("zap", "zapall"):
+            cur["zaps"] += 1
+        elif kind == "npf":
+            cur["faults"] += 1
+    print("%-12s %-52s %9s %9s %5s %7s" % ("from", "phase", "installed", "removed", "zaps", "faults"))
+    for r in rows:
+        print("%-12s %-52s %9d %9d %5d %7d" % (ms(r["t"], t0), r["name"][:52], r["installed"],
+                                              r["removed"], r["zaps"], r["faults"]))
+    print("(installed, removed: SPTEs of any level made present or not, kvm_tdp_mmu_spte_changed; "
+          "zaps: kvm_mmu_prepare_zap_page and kvm_mmu_zap_all_fast; faults: kvm_page_fault)")
+
+
 def report(lines, messages, fmt):
     events = parse(lines)
     if not events:
@@ -275,6 +328,9 @@ def report(lines, messages, fmt):
         return
     t0 = events[0][0]
     ops, setup, _ = operations(events)
+    print("== changes per phase (times from the first event)")
+    report_phases(events, ops, t0)
+    print()
     print("== view switches and memslot changes, seen from inside KVM (times from the first event)")
     report_ops(ops, fmt, t0, events)
     ws = walks(messages)

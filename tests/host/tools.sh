@@ -450,6 +450,7 @@ mmu_tests=(
 	"mmu-map: each entry's host frame is its SPTE's bits 51:12, and it is present (bit 0, KVM's bit 11)"
 	"mmu-map: the summary adds up: levels to entries, mapped plus never mapped to the RAM's frames"
 	"mmu-map: SPTE changes and zaps counted, an install for each entry"
+	"mmu-map: changes per phase: the boot's stages 0x10, 0x20, 0x30, 0x40 in order; the teardown removes all that was installed"
 )
 why_not=$(bpf_why_not)
 [ -z "$why_not" ] && { [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ]; } &&
@@ -528,11 +529,28 @@ check "${mmu_tests[3]} ($nmap entries, $mapped of $ram frames mapped)" "$bad" [ 
 # 5. Changes: the TDP MMU reports each leaf install (and the tables above).
 if [ -z "$installed" ]; then
 	skip "${mmu_tests[4]}" "kvmmmu:kvm_tdp_mmu_spte_changed not attached (no TDP MMU here)"
+	skip "${mmu_tests[5]}" "kvmmmu:kvm_tdp_mmu_spte_changed not attached (no TDP MMU here)"
+	return
 elif [ "$installed" -ge "$nmap" ] && [ -n "$zaps" ]; then
 	ok "${mmu_tests[4]} ($installed installed, $zaps zaps)"
 else
 	not_ok "${mmu_tests[4]}" "installed '$installed' for $nmap entries, zaps '$zaps'"
 fi
+
+# 6. The phase table: rows "+T ms  PHASE  installed removed zaps faults".
+local stages="" ins=0 rem=0 teardown=""
+for l in "${L[@]}"; do
+	[[ $l =~ ^\+[0-9.]+\ ms\ +(.*[^ ])\ +([0-9]+)\ +([0-9]+)\ +[0-9]+\ +[0-9]+$ ]] || continue
+	case ${BASH_REMATCH[1]} in
+	"stage 0x"*) p=${BASH_REMATCH[1]#stage }; stages="$stages ${p%% *}" ;;
+	teardown*) teardown=${BASH_REMATCH[3]}; continue ;;
+	esac
+	ins=$((ins + BASH_REMATCH[2])) rem=$((rem + BASH_REMATCH[3]))
+done
+local held=no
+[ "$stages" = " 0x10 0x20 0x30 0x40" ] && [ -n "$teardown" ] && [ $((rem + teardown)) -eq "$ins" ] && held=yes
+check "${mmu_tests[5]} (stages:$stages; $ins installed, $rem removed before the teardown, ${teardown:-?} in it)" \
+	"stages '$stages', installed $ins, removed $rem + teardown '${teardown:-none}'" [ $held = yes ]
 
 }
 run_or_skip "$why_not" mmu_run "${mmu_tests[@]}"
