@@ -96,6 +96,17 @@ static void hugetlb_refused(const char *call, uint64_t size, int err)
 		(unsigned long long)(size / HUGE_2M), strerror(err), free_pages);
 }
 
+/* A step of making RAM failed with err: for hugetlb, the pool's state is
+ * the likely reason; otherwise what was asked of which call. */
+static void ram_failed(enum huge_pages huge, const char *call, const char *what, uint64_t size,
+		       int err)
+{
+	if (huge == HUGE_PAGES_HUGETLB)
+		hugetlb_refused(call, size, err);
+	else
+		vmm_log("cannot %s: %s: %s", what, call, strerror(err));
+}
+
 static int ram_fd(uint64_t size, enum huge_pages huge)
 {
 	if (huge == HUGE_PAGES_HUGETLB && size % HUGE_2M) {
@@ -113,11 +124,9 @@ static int ram_fd(uint64_t size, enum huge_pages huge)
 		return -1;
 	}
 	if (ftruncate(fd, (off_t)size) < 0) {
-		if (huge == HUGE_PAGES_HUGETLB)
-			hugetlb_refused("ftruncate", size, errno);
-		else
-			vmm_log("cannot size guest RAM to %llu bytes: ftruncate: %s",
-				(unsigned long long)size, strerror(errno));
+		char what[64];
+		snprintf(what, sizeof what, "size guest RAM to %llu bytes", (unsigned long long)size);
+		ram_failed(huge, "ftruncate", what, size, errno);
 		close(fd);
 		return -1;
 	}
@@ -155,13 +164,12 @@ int mem_create(struct guest_mem *m, uint64_t size, enum huge_pages huge)
 		uint8_t *at = r + (-(uintptr_t)r & (HUGE_2M - 1));
 		p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, main_fd, 0);
 	}
+	int err = errno;
 	close(main_fd); /* the mapping holds its file */
 	if (p == MAP_FAILED) {
-		if (huge == HUGE_PAGES_HUGETLB)
-			hugetlb_refused("mmap", size, errno);
-		else
-			vmm_log("cannot map %llu bytes of guest RAM: mmap: %s",
-				(unsigned long long)size, strerror(errno));
+		char what[64];
+		snprintf(what, sizeof what, "map %llu bytes of guest RAM", (unsigned long long)size);
+		ram_failed(huge, "mmap", what, size, err);
 		close(fd);
 		return -1;
 	}
