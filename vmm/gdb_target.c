@@ -69,15 +69,13 @@ int gdb_cpu_write(struct vm *vm, const struct gdb_cpu *c)
 }
 
 /* Host pointer of [addr, addr + len) of guest-linear memory, which must
- * not cross a page (the next page may map anywhere); NULL if unmapped or
- * outside RAM. */
-static uint8_t *linear_ptr(const struct vm *vm, uint64_t addr, uint64_t len)
+ * not cross a page (the next page may map anywhere), and its GPA in *gpa;
+ * NULL if unmapped or outside RAM. */
+static uint8_t *linear_ptr(const struct vm *vm, uint64_t addr, uint64_t len, uint64_t *gpa)
 {
-	uint64_t gpa;
-
-	if (!vcpu_linear_gpa(vm, addr, &gpa))
+	if (!vcpu_linear_gpa(vm, addr, gpa))
 		return NULL;
-	return guest_ptr(&vm->mem, gpa, len);
+	return guest_ptr(&vm->mem, *gpa, len);
 }
 
 /* Each page of [addr, addr + len) in turn: copy in or out. All of it is
@@ -90,7 +88,8 @@ static bool mem_access(const struct vm *vm, uint64_t addr, uint8_t *buf, size_t 
 			uint64_t a = addr + done, n = 4096 - (a & 4095);
 			if (n > len - done)
 				n = len - done;
-			uint8_t *p = linear_ptr(vm, a, n);
+			uint64_t gpa;
+			uint8_t *p = linear_ptr(vm, a, n, &gpa);
 			if (!p)
 				return false;
 			if (pass == 1 && write)
@@ -156,8 +155,8 @@ const char *gdb_bp_insert(const struct vm *vm, enum gdb_bp_type t, uint64_t addr
 	if (n_sw == SW_BP_MAX)
 		return "too many software breakpoints (64)";
 	uint64_t gpa;
-	uint8_t *p;
-	if (!vcpu_linear_gpa(vm, addr, &gpa) || !(p = guest_ptr(&vm->mem, gpa, 1)))
+	uint8_t *p = linear_ptr(vm, addr, 1, &gpa);
+	if (!p)
 		return "the address is not mapped to RAM";
 	sw[n_sw].addr = addr;
 	sw[n_sw].gpa = gpa;

@@ -42,6 +42,13 @@ start() {
 	return 1
 }
 
+# guest_running TENTHS: wait up to TENTHS tenths of a second for the spin
+# guest's 'S' on its console (it runs, not just started).
+guest_running() {
+	for _ in $(seq "$1"); do grep -q S "$tmp/out" && return 0; sleep 0.1; done
+	return 1
+}
+
 # gdbx ARGS...: gdb in batch mode on the kernel's symbols, attached; its
 # output in $tmp/gdb. A long remotetimeout: the nested world can take
 # seconds to answer an interrupt, and gdb would give up after 2.
@@ -199,7 +206,7 @@ if start "$GUESTS/spin.img"; then
 		-ex "target remote 127.0.0.1:$port" -ex continue -ex 'x/2xb $pc' -ex 'p/x $pc' -ex kill \
 		>"$tmp/gdb" 2>&1 &
 	gpid=$!
-	for _ in $(seq 600); do grep -q S "$tmp/out" && break; sleep 0.1; done
+	guest_running 600
 	sleep 0.5
 	kill -INT $gpid
 	wait $gpid
@@ -220,7 +227,7 @@ fi
 # bash's own /dev/tcp is the client (no process to start meanwhile).
 desc="gdb: --gdb-wait=no runs at once; a client that attaches stops the guest; k ends the run with 125"
 start --gdb-wait=no "$GUESTS/spin.img" && {
-	for _ in $(seq 100); do grep -q S "$tmp/out" && break; sleep 0.1; done
+	guest_running 100
 	if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
 		printf '$?#3f' >&3
 		IFS= read -r -t 30 -n 8 reply <&3
