@@ -76,10 +76,9 @@ class Op:
 
 def operations(events):
     """The VMM's operations (view switches by mmap, memslot changes), each
-    with KVM's effects until the next one, plus the slots and the set-up
-    mmaps."""
-    slots, ops, pending, cur, t_exit = {}, [], None, None, None
-    setup = []
+    with KVM's effects until the next one. An mmap outside every memslot is
+    the VMM's set-up (RAM itself), not an operation on guest memory."""
+    slots, ops, pending, cur = {}, [], None, None
     for t, kind, v in events:
         if kind == "memslot":
             slot, gpa, size, hva = v
@@ -105,7 +104,6 @@ def operations(events):
             addr, length, off = v
             slot = next(((s, g, z, h) for s, (g, z, h) in slots.items() if h <= addr < h + z), None)
             if slot is None:
-                setup.append((t, addr, length, off))
                 pending = None
                 continue
             gpa = slot[1] + addr - slot[3]
@@ -121,7 +119,6 @@ def operations(events):
                 pending.ret, pending.t_done = v[0], t
             pending = None
         elif kind == "exit":
-            t_exit = t
             cur = None  # what follows is the VM's teardown
         elif cur is None:
             continue
@@ -140,7 +137,7 @@ def operations(events):
         elif kind == "set" and cur.t_done is not None and t > cur.t_done:
             gfn, spte, level = v
             (cur.refaults if cur.covers(gfn, level) else cur.elsewhere).append((t, gfn, spte, level))
-    return ops, setup, t_exit
+    return ops
 
 
 def gpa_range(slots, op, start, end):
@@ -172,7 +169,7 @@ def report_ops(ops, fmt, t0, events):
 
     def mapped_at(t, gfn):  # whether an entry of any level mapped gfn before t
         return any(ts < t and g & ~(span(lv) - 1) <= gfn < (g & ~(span(lv) - 1)) + span(lv)
-                   for ts, g, lv, _ in sets) or None
+                   for ts, g, lv, _ in sets)
 
     if not ops:
         print("no view switch or memslot change after set-up")
@@ -199,15 +196,15 @@ def report_ops(ops, fmt, t0, events):
                 len(op.removed) - len(leaves),
                 ", ".join(str(lv) for lv in sorted({r[1] for r in op.removed if r not in leaves}))))
         again = 0
-        for t, gfn, spte, level in op.refaults:
-            hpa = spte_decode.decode(fmt, spte, level)["hpa"]
+        for i, (t, gfn, spte, level) in enumerate(op.refaults):
             before = mapped_at(op.t, gfn)
-            again += before is not None
-            if op.refaults.index((t, gfn, spte, level)) >= 8:
+            again += before
+            if i >= 8:
                 continue
+            hpa = spte_decode.decode(fmt, spte, level)["hpa"]
             same = [g for g, h in holders_at(t).items() if h == hpa and g != gfn]
             print("   %s: gfn 0x%x -> HPA 0x%x, level %d, %.1f us after the call%s" % (
-                "refaulted" if before is not None else "first touch", gfn, hpa, level,
+                "refaulted" if before else "first touch", gfn, hpa, level,
                 (t - op.t_done) / 1e3,
                 " (the host frame of gfn %s)" % ", ".join(hex(g) for g in same) if same else ""))
         if len(op.refaults) > 8:
@@ -327,7 +324,7 @@ def report(lines, messages, fmt):
         print("no timed events (an older bpftrace program?)")
         return
     t0 = events[0][0]
-    ops, setup, _ = operations(events)
+    ops = operations(events)
     print("== changes per phase (times from the first event)")
     report_phases(events, ops, t0)
     print()
