@@ -199,10 +199,14 @@ fi
 # 5. gdb's interrupt (SIGINT to gdb -> 0x03 to the stub) stops a guest
 # that spins inside KVM_RUN, and the VMM says where. The SIGINT goes once
 # the guest runs (its 'S' on the console): gdb starts slowly here, and a
-# SIGINT before its 'continue' would interrupt gdb itself.
+# SIGINT before its 'continue' would interrupt gdb itself. timeout runs
+# gdb in the foreground: otherwise timeout passes the SIGINT on to gdb
+# and again to its whole process group, and a second SIGINT arriving
+# after gdb sent the interrupt makes it give up waiting and disconnect
+# (seen once in a clean CI run).
 desc="gdb: interrupt stops a spinning guest; the VMM names the RIP; kill ends the run with 125"
 if start "$GUESTS/spin.img"; then
-	timeout -k 5 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' \
+	timeout --foreground -k 5 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' \
 		-ex "target remote 127.0.0.1:$port" -ex continue -ex 'x/2xb $pc' -ex 'p/x $pc' -ex kill \
 		>"$tmp/gdb" 2>&1 &
 	gpid=$!
