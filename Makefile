@@ -32,6 +32,32 @@ DEPS_OK  := $(B)/.deps-ok
 .PHONY: all run test test-host test-vmm test-qemu test-bochs test-tools trace bench deps clean
 all: $(B)/vmm $(B)/kernel.img
 
+# make help: every target a user runs, one line each (docs/ says more).
+.PHONY: help
+help:
+	@echo "make TARGET [VAR=value]; docs/ has a page per topic"
+	@echo "  all           build build/vmm, build/kernel.img and build/kernel.elf (the default)"
+	@echo "  run           build, boot build/kernel.img under build/vmm in a KVM world, show its console"
+	@echo "  test          every suite: host tests, the guest suite under our VMM in every KVM world,"
+	@echo "                QEMU and Bochs, then one total line (docs/testing.md)"
+	@echo "  test-host     only the host tests against build/vmm, then the unit tests, on this machine"
+	@echo "  test-vmm      only the guest suite under build/vmm, on this machine"
+	@echo "  test-qemu     only the guest suite under QEMU TCG"
+	@echo "  test-bochs    only the guest suite under Bochs"
+	@echo "  test-tools    only the tests of the tools that look inside KVM, on this machine"
+	@echo "  trace         look inside KVM while the image boots (docs/inside-kvm.md)"
+	@echo "  mmu-map       KVM's second-stage map for one boot; ARGS='-- VMM ARGS' for another guest or flags"
+	@echo "  bench         figures beside their baselines -> build/bench.json, build/bench.png (docs/bench.md)"
+	@echo "  fuzz          every libFuzzer harness, FUZZ_S=$(FUZZ_S) seconds each (docs/fuzzing.md)"
+	@echo "  libfuzz-NAME  one harness; NAME: $(FUZZERS)"
+	@echo "  fuzz-guest    FUZZ_GUESTS=$(FUZZ_GUESTS) generated guests against the VMM's exit paths;"
+	@echo "                FUZZ_SEED=N repeats a run (random and printed when unset)"
+	@echo "  gdb           build/vmm --gdb, with gdb on build/kernel.elf attached, in a KVM world;"
+	@echo "                GDB_CMDS=FILE gdb's commands, VMM_ARGS='...' more VMM flags (docs/gdb.md)"
+	@echo "  deps          install the missing tools (tools/install-deps.sh)"
+	@echo "  clean         remove build/"
+	@echo "  help          this list"
+
 # Missing tools (nasm, qemu, bochs, ...) are installed by one script.
 $(DEPS_OK): tools/install-deps.sh
 	@bash tools/install-deps.sh
