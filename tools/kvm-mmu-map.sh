@@ -75,9 +75,11 @@ done
 # carries its time (ns) last, so the report can put them in order of the
 # VMM's own operations: a view switch's mmap over guest RAM (MAP_FIXED,
 # shared), a memslot ioctl (KVM_SET_USER_MEMORY_REGION), and its exit.
-attached="kvm_mmu_set_spte"
+attached="kvm_mmu_set_spte" counted=""
 optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_prepare_zap_page
 	kvmmmu/kvm_mmu_split_huge_page kvmmmu/kvm_mmu_zap_all_fast kvm/kvm_unmap_hva_range kvm/kvm_page_fault
+	kvmmmu/kvm_mmu_get_page kvmmmu/kvm_mmu_pagetable_walk kvmmmu/kvm_mmu_paging_element
+	kvmmmu/kvm_mmu_walker_error kvm/kvm_emulate_insn kvm/kvm_exit
 	kvm/kvm_pio syscalls/sys_enter_mmap syscalls/sys_enter_ioctl syscalls/sys_enter_exit_group"
 {
 	echo 'BEGIN { printf("ev attached\n"); }'
@@ -101,6 +103,15 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 		# run into phases for the report.
 		kvm_pio) echo "$probe"' /pid == $1 && args->port == 0x80 && args->rw == 1/ { printf("ev stage %x %lu\n", args->val, nsecs); }' ;;
 		kvm_page_fault) echo "$probe"' /pid == $1/ { printf("ev npf %lx %lx %lu\n", args->fault_address, args->error_code, nsecs); }' ;;
+		# A shadow MMU (kvm_pvm; kvm_amd npt=0; kvm_intel ept=0): the shadow
+		# pages it builds, and its walks of the guest's own page tables
+		# (kvm_pvm's emulator walks them for every CPL0 access: no SPTE).
+		kvm_mmu_get_page) echo "$probe"' /pid == $1/ { printf("ev sp %lx %x %d %lu\n", args->gfn, args->role, args->created, nsecs); }' ;;
+		kvm_mmu_pagetable_walk) echo "$probe"' /pid == $1/ { printf("ev walk %lx %x %lu\n", args->addr, args->pferr, nsecs); }' ;;
+		kvm_mmu_paging_element) echo "$probe"' /pid == $1/ { printf("ev pte %lx %d %lu\n", args->pte, args->level, nsecs); }' ;;
+		kvm_mmu_walker_error) echo "$probe"' /pid == $1/ { printf("ev walkerr %x %lu\n", args->pferr, nsecs); }' ;;
+		# Counted only: who ran the guest, KVM's emulator or the CPU.
+		kvm_emulate_insn | kvm_exit) echo "$probe"' /pid == $1/ { @'"$p"'++; }'; counted="$counted $p" ;;
 		# MAP_SHARED|MAP_FIXED (0x11) of a file: guest RAM, or a view switch.
 		sys_enter_mmap)
 			echo "$probe"' /pid == $1 && (args->flags & 0x11) == 0x11 && args->fd < 65536/ { @mm[tid] = 1; printf("ev mmap %lx %lx %lx %lu\n", args->addr, args->len, args->off, nsecs); }'
@@ -112,7 +123,9 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 		sys_enter_exit_group) echo "$probe"' /pid == $1/ { printf("ev exit %lu\n", nsecs); }' ;;
 		esac
 	done
-	echo 'END { clear(@mm); clear(@io); }'
+	echo 'END {'
+	for p in $counted; do echo "printf(\"ev count $p %d\\n\", @$p); clear(@$p);"; done
+	echo 'clear(@mm); clear(@io); }'
 } >"$tmp/prog.bt"
 say "attaching: ${attached// /, }; SPTE format $fmt; guest RAM $((ram >> 20)) MiB"
 

@@ -17,14 +17,18 @@ Event lines, each with its time in ns last (tools/kvm-mmu-map.sh):
     ev npf GPA ERROR_CODE T         ev exit T        ev stage VALUE T
     ev mmap ADDR LEN OFFSET T       ev memslot SLOT GPA SIZE HVA T
     ev done RET T                   (the return of the mmap or ioctl before)
+    ev sp GFN ROLE CREATED T        ev walk GVA PFERR T    (tools/mmu_shadow.py)
+    ev pte PTE LEVEL T              ev walkerr PFERR T
 """
 import os
 import re
 
+import mmu_shadow
 import spte_decode
 
 FIELDS = {"set": "xxd", "chg": "xdxx", "unmap": "xx", "zapall": "", "zap": "d", "npf": "xx",
-          "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x"}
+          "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x",
+          "sp": "xxd", "walk": "xx", "pte": "xd", "walkerr": "x"}
 BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "bootinfo.h")
 
 
@@ -238,13 +242,18 @@ def walks(messages):
     return out
 
 
-def report_walks(ws, events, ops, fmt, t0):
-    """Each walked GVA: the guest's levels, then every SPTE KVM set for its
-    GPA, in order, each said after which operation."""
+def report_walks(ws, events, ops, fmt, t0, kvm_walks):
+    """Each walked GVA: the guest's levels, KVM's own walks of that page
+    (a shadow MMU or emulator), then every SPTE KVM set for its GPA, in
+    order, each said after which operation."""
     for gva, levels, gpa, note in ws:
         print("GVA 0x%016x" % gva)
         for lv in levels:
             print("  guest  %s" % lv)
+        mine = [w for w in kvm_walks if w["gva"] >> 12 == gva >> 12]
+        if mine:
+            print("  KVM    walked this page itself %d times; the last: %s"
+                  % (len(mine), mmu_shadow.walk_str(mine[-1])))
         if gpa is None:
             print("  guest  -> no GPA: %s" % note)
             continue
@@ -289,7 +298,8 @@ def report_phases(events, ops, t0):
 
     def start(t, name):
         nonlocal cur
-        cur = {"t": t, "name": name, "installed": 0, "removed": 0, "zaps": 0, "faults": 0}
+        cur = {"t": t, "name": name, "installed": 0, "removed": 0, "zaps": 0, "faults": 0,
+               "shadow": 0, "walks": 0}
         rows.append(cur)
 
     start(t0, "set-up, before the first stage marker")
@@ -310,16 +320,23 @@ def report_phases(events, ops, t0):
             cur["zaps"] += 1
         elif kind == "npf":
             cur["faults"] += 1
-    print("%-12s %-52s %9s %9s %5s %7s" % ("from", "phase", "installed", "removed", "zaps", "faults"))
+        elif kind == "sp" and v[2]:
+            cur["shadow"] += 1
+        elif kind == "walk":
+            cur["walks"] += 1
+    print("%-12s %-52s %9s %9s %5s %7s %6s %6s" % ("from", "phase", "installed", "removed", "zaps", "faults",
+                                                 "shadow", "walks"))
     for r in rows:
-        print("%-12s %-52s %9d %9d %5d %7d" % (ms(r["t"], t0), r["name"][:52], r["installed"],
-                                              r["removed"], r["zaps"], r["faults"]))
+        print("%-12s %-52s %9d %9d %5d %7d %6d %6d" % (ms(r["t"], t0), r["name"][:52], r["installed"],
+                                                      r["removed"], r["zaps"], r["faults"], r["shadow"],
+                                                      r["walks"]))
     print("(installed, removed: SPTEs of any level made present or not, kvm_tdp_mmu_spte_changed; "
-          "zaps: kvm_mmu_prepare_zap_page and kvm_mmu_zap_all_fast; faults: kvm_page_fault)")
+          "zaps: kvm_mmu_prepare_zap_page and kvm_mmu_zap_all_fast; faults: kvm_page_fault; "
+          "shadow: shadow pages created, kvm_mmu_get_page; walks: KVM's walks of the guest's tables, "
+          "kvm_mmu_pagetable_walk)")
 
 
-def report(lines, messages, fmt):
-    events = parse(lines)
+def report(events, messages, fmt, kvm_walks):
     if not events:
         print("no timed events (an older bpftrace program?)")
         return
@@ -335,4 +352,4 @@ def report(lines, messages, fmt):
         print()
         print("== two-dimensional walk: GVA -> GPA (the guest's tables at the end, vmm --walk) "
               "-> HPA (every entry KVM set for that GPA, in order)")
-        report_walks(ws, events, ops, fmt, t0)
+        report_walks(ws, events, ops, fmt, t0, kvm_walks)

@@ -12,7 +12,9 @@ lines its bpftrace program printed (read on stdin):
     mmu_map_report.py --format npt|ept|pte --ram BYTES [--attached LIST]
                       [--vmm-messages FILE]
 
-The map (the last entry per frame) and its summary, then the history: the
+The map (the last entry per frame) and its summary; where KVM shadowed the
+guest's page tables, its shadow pages and walks (mmu_shadow.py), and why a
+run has no SPTEs; then the history: the
 VMM's view switches and memslot changes with what KVM did for each, and
 the two-dimensional walk of each address the VMM was asked to --walk.
 
@@ -25,6 +27,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spte_decode  # noqa: E402
 import mmu_history  # noqa: E402
+import mmu_shadow  # noqa: E402
 
 
 def frames(level):
@@ -110,7 +113,9 @@ def main(argv):
         print("%s: %s" % (name, n if name in on else "not attached"))
     print()
     messages = open(a.vmm_messages).readlines() if a.vmm_messages else []
-    mmu_history.report(lines, messages, a.format)
+    events = mmu_history.parse(lines)
+    kvm_walks = mmu_shadow.report(events, lines, sets, on)
+    mmu_history.report(events, messages, a.format, kvm_walks)
     return 0
 
 

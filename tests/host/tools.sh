@@ -35,6 +35,11 @@ finish() {
 	[ "$failed" -eq 0 ]
 	exit
 }
+# first REGEX: R is the first line of L matching (bash ERE), BASH_REMATCH
+# its groups; status 1 if none. L holds the output being checked: each
+# section reads its tool's output once and searches it with shell builtins
+# only (under TCG each grep, sed or awk costs half a second or more).
+first() { local l; for l in "${L[@]}"; do [[ $l =~ $1 ]] && { R=$l; return 0; }; done; R=""; return 1; }
 # run_or_skip WHY_NOT FN TESTS...: run the section FN, or, if WHY_NOT says
 # it cannot run here, SKIP each of its TESTS with that reason.
 run_or_skip() {
@@ -190,8 +195,6 @@ echo "# kvm-trace.sh took ${SECONDS}s, status $status"
 # The output is read once and searched with shell builtins only: under TCG
 # each grep, sed or awk costs half a second or more.
 mapfile -t L <"$tmp/trace"
-# first REGEX: R is the first line matching (bash ERE); status 1 if none.
-first() { local l; for l in "${L[@]}"; do [[ $l =~ $1 ]] && { R=$l; return 0; }; done; R=""; return 1; }
 # section START END: S holds the lines after the first one matching START,
 # up to the next one matching END.
 section() {
@@ -440,12 +443,18 @@ run_or_skip "$why_not" trace_run "${trace_tests[@]}"
 # ---- kvm-mmu-map.sh ----------------------------------------------------------------
 
 # KVM's second-stage map of a boot-only run. The guest's pages, from the
-# boot protocol (README): 0x1000 boot info, 0x2000-0x4fff the stub's page
+# boot protocol (docs/boot.md): 0x1000 boot info, 0x2000-0x4fff the stub's page
 # tables, 0x7000 the boot sector's page (the image at 0x7c00, the stack
 # below it). Each must have a leaf entry at 4K: the VMM's RAM is a memfd
 # (shmem), which gets no huge pages unless shmem THP is enabled.
+# What KVM installs for this guest, per KVM, as measured: kvm_amd and
+# kvm_intel SPTEs for every page the guest touches (the map); kvm_pvm none,
+# since its emulator runs CPL0 code and reaches RAM through the VMM's
+# mapping (../shared/PLATFORM.md, a boot-only run: kvm_mmu_set_spte 0,
+# kvm_mmu_get_page 17, kvm_mmu_pagetable_walk 1757, paging_element 7028).
+case $flavor in kvm_pvm) sptes=no ;; *) sptes=yes ;; esac
 mmu_tests=(
-	"mmu-map: the VMM ran to status 0 under it, map and summary printed"
+	"mmu-map: the VMM ran to status 0 under it, map and summary printed (kvm_pvm: no map, and one line saying why)"
 	"mmu-map: the boot info, stub page tables and boot sector pages (gfn 1-4, 7) mapped at the expected level"
 	"mmu-map: each entry's host frame is its SPTE's bits 51:12, and it is present (bit 0, KVM's bit 11)"
 	"mmu-map: the summary adds up: levels to entries, mapped plus never mapped to the RAM's frames"
@@ -482,7 +491,18 @@ for l in "${L[@]}"; do
 	fi
 done
 
-# 1. Status, map and summary.
+# 1. Status, map and summary; or, where KVM installs no SPTE, the reason.
+if [ $sptes = no ]; then
+	first '^no SPTEs: KVM installed no second-stage entry in this run\. Its instruction emulator ran every guest instruction \(([0-9]+) emulated, 0 kvm_exit\)'
+	if [ "$status" -eq 0 ] && [ "$nmap" -eq 0 ] && [ "$entries" = 0 ] && [ -n "$R" ]; then
+		ok "${mmu_tests[0]} ($flavor: ${BASH_REMATCH[1]} instructions emulated, 0 entries)"
+	else
+		not_ok "${mmu_tests[0]}" "status $status, $nmap map lines, entries '$entries', why-line '${R:-none}'"
+		printf '#   %s\n' "${L[@]: -15}"
+	fi
+	for i in 1 2 3 4 5; do skip "${mmu_tests[$i]}" "$flavor installs no SPTE for a CPL0 guest (the test before checks that)"; done
+	return
+fi
 if [ "$status" -eq 0 ] && [ "$nmap" -gt 0 ] && [ -n "$entries" ]; then
 	ok "${mmu_tests[0]} ($nmap entries)"
 else
@@ -537,10 +557,10 @@ else
 	not_ok "${mmu_tests[4]}" "installed '$installed' for $nmap entries, zaps '$zaps'"
 fi
 
-# 6. The phase table: rows "+T ms  PHASE  installed removed zaps faults".
+# 6. The phase table: rows "+T ms  PHASE  installed removed zaps faults shadow walks".
 local stages="" ins=0 rem=0 teardown=""
 for l in "${L[@]}"; do
-	[[ $l =~ ^\+[0-9.]+\ ms\ +(.*[^ ])\ +([0-9]+)\ +([0-9]+)\ +[0-9]+\ +[0-9]+$ ]] || continue
+	[[ $l =~ ^\+[0-9.]+\ ms\ +(.*[^ ])\ +([0-9]+)\ +([0-9]+)\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +[0-9]+$ ]] || continue
 	case ${BASH_REMATCH[1]} in
 	"stage 0x"*) p=${BASH_REMATCH[1]#stage }; stages="$stages ${p%% *}" ;;
 	teardown*) teardown=${BASH_REMATCH[3]}; continue ;;
@@ -554,6 +574,114 @@ check "${mmu_tests[5]} (stages:$stages; $ins installed, $rem removed before the 
 
 }
 run_or_skip "$why_not" mmu_run "${mmu_tests[@]}"
+
+# ---- kvm-mmu-map.sh: a shadow MMU ------------------------------------------------
+
+# shadow_checks FILE [NOTE]: the shadow MMU's sections of a kvm-mmu-map.sh
+# report: the shadow pages KVM built, its own walks of the guest's page
+# tables, and both per phase of the boot.
+shadow_tests=(
+	"mmu-shadow: shadow pages listed with gfn, level, quadrant, access and what each stands for (kvm_mmu_get_page)"
+	"mmu-shadow: KVM's walks of the guest's tables read one entry a level from the top down and end at a GPA of that leaf, or an error code"
+	"mmu-shadow: shadow pages and walks per phase add up to the totals, the boot's stages 0x10-0x40 in order"
+)
+shadow_checks() {
+	local note=${2:-} l bad="" n_sp="" created="" rows=0
+	mapfile -t L <"$1"
+	first '^kvm_mmu_get_page: ([0-9]+), ([0-9]+) shadow pages created, ([0-9]+) found existing$' &&
+		n_sp=${BASH_REMATCH[1]} created=${BASH_REMATCH[2]}
+	for l in "${L[@]}"; do
+		[[ $l =~ ^0x[0-9a-f]+\ +[1-5]\ +[0-3]\ +[-x][-w][-u]\ +(direct:\ maps\ guest-physical|shadows\ the\ guest\'s\ level-[1-5]\ table\ at\ GPA) ]] &&
+			rows=$((rows + 1))
+	done
+	if [ -n "$created" ] && [ "$created" -ge 1 ] && [ "$rows" -eq $((created < 32 ? created : 32)) ]; then
+		ok "${shadow_tests[0]}$note ($n_sp events, $created created)"
+	else
+		not_ok "${shadow_tests[0]}$note" "get_page '$n_sp', created '$created', $rows rows"
+	fi
+
+	local n_w="" n_e="" n_f="" pages=0 r chain lv prev e v gpa size
+	first '^walks: ([0-9]+) of ([0-9]+) distinct GVA pages, ([0-9]+) entries read, ([0-9]+) failed' &&
+		n_w=${BASH_REMATCH[1]} n_e=${BASH_REMATCH[3]} n_f=${BASH_REMATCH[4]}
+	[ -n "$n_w" ] && [ "$n_w" -ge 1 ] && [ "$n_e" -ge "$n_w" ] || bad="walks '$n_w', entries '$n_e'"
+	for l in "${L[@]}"; do
+		[[ $l =~ ^0x[0-9a-f]{16}\ +[0-9]+\ \ (.*)$ ]] || continue
+		pages=$((pages + 1)) chain=${BASH_REMATCH[1]} prev=6 v=""
+		while [[ $chain =~ ^(PML5E|PML4E|PDPTE|PDE|PTE)\ (0x[0-9a-f]+)\ -\>\ (.*)$ ]]; do
+			case ${BASH_REMATCH[1]} in PML5E) lv=5 ;; PML4E) lv=4 ;; PDPTE) lv=3 ;; PDE) lv=2 ;; PTE) lv=1 ;; esac
+			[ $lv -lt $prev ] || bad="${bad:+$bad; }levels not descending: $l"
+			prev=$lv v=${BASH_REMATCH[2]} chain=${BASH_REMATCH[3]}
+		done
+		if [[ $chain =~ ^GPA\ (0x[0-9a-f]+)\ \((4K|2M|1G)\ page\)$ ]]; then
+			gpa=${BASH_REMATCH[1]}
+			case ${BASH_REMATCH[2]} in 4K) size=$((1 << 12)) ;; 2M) size=$((1 << 21)) ;; 1G) size=$((1 << 30)) ;; esac
+			[ -n "$v" ] && [ $((v & ((1 << 52) - 1) & -size)) -eq $((gpa & -size)) ] ||
+				bad="${bad:+$bad; }GPA $gpa not from the leaf entry: $l"
+		elif ! [[ $chain =~ ^failed,\ error\ code\ 0x[0-9a-f]+$ ]]; then
+			bad="${bad:+$bad; }no GPA or error at the end: $l"
+		fi
+	done
+	[ $pages -ge 1 ] || bad="${bad:+$bad; }no walked page listed"
+	check "${shadow_tests[1]}$note (${n_w:-?} walks, ${n_e:-?} entries, ${n_f:-?} failed)" "$bad" [ -z "$bad" ]
+
+	local stages="" sum_sp=0 sum_w=0 p
+	for l in "${L[@]}"; do
+		[[ $l =~ ^\+[0-9.]+\ ms\ +(.*[^ ])\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +[0-9]+\ +([0-9]+)\ +([0-9]+)$ ]] || continue
+		[[ ${BASH_REMATCH[1]} == "stage 0x"* ]] && { p=${BASH_REMATCH[1]#stage }; stages="$stages ${p%% *}"; }
+		sum_sp=$((sum_sp + BASH_REMATCH[2])) sum_w=$((sum_w + BASH_REMATCH[3]))
+	done
+	local held=no
+	[ "$stages" = " 0x10 0x20 0x30 0x40" ] && [ "$sum_sp" = "$created" ] && [ "$sum_w" = "$n_w" ] && held=yes
+	check "${shadow_tests[2]}$note (stages:$stages)" \
+		"stages '$stages', shadow pages per phase $sum_sp of '$created', walks $sum_w of '$n_w'" [ $held = yes ]
+}
+# Where this KVM shadows the guest's tables for the boot above: kvm_pvm
+# (measured), or kvm_amd/kvm_intel without NPT/EPT.
+shadow_why_not=$why_not
+if [ -z "$shadow_why_not" ] && [ $sptes = yes ]; then
+	case $flavor in
+	kvm_amd) yes_param=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null) ;;
+	kvm_intel) yes_param=$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null) ;;
+	*) yes_param="" ;;
+	esac
+	[[ $yes_param == [Yy1] ]] &&
+		shadow_why_not="$flavor maps this guest with NPT/EPT (a TDP MMU): no shadow pages; the nested world checks them with npt=0"
+fi
+shadow_run() { shadow_checks "$tmp/map"; }
+[ -z "$shadow_why_not" ] && [ ! -s "$tmp/map" ] && shadow_why_not="the map run above did not run"
+run_or_skip "$shadow_why_not" shadow_run "${shadow_tests[@]}"
+
+# The same with kvm_amd reloaded with npt=0 (shadow paging), in the nested
+# world only: it is ours to reload, a host's KVM is not. The map is then
+# of shadow SPTEs (x86-64 PTE format), one a guest page touched.
+npt0_tests=("mmu-shadow: kvm_amd npt=0: reloaded, the boot ran to status 0 and KVM's map has its shadow SPTEs in x86-64 PTE format"
+	"${shadow_tests[@]/%/ (kvm_amd npt=0)}")
+npt0_why_not=$why_not
+[ -n "$npt0_why_not" ] || [ "${KVM_WORLD:-host}" = nested ] ||
+	npt0_why_not="reloading kvm_amd with npt=0 is done in the nested world only (a host's KVM is not ours)"
+npt0_run() {
+	local r
+	if ! r=$(bash tools/nested/kvm-reload.sh npt=0 2>&1); then
+		not_ok "${npt0_tests[0]}" "$r"
+		return
+	fi
+	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/npt0" 2>&1
+	status=$?
+	r=$(bash tools/nested/kvm-reload.sh 2>&1) || echo "# could not reload kvm_amd with its defaults: $r"
+	mapfile -t L <"$tmp/npt0"
+	local nmap=0 l
+	for l in "${L[@]}"; do
+		[[ $l =~ ^0x[0-9a-f]+\ +0x[0-9a-f]+\ +0x[0-9a-f]{16}\ +0x[0-9a-f]+\ +[1-5]\ [0-9]+[KMGT] ]] && nmap=$((nmap + 1))
+	done
+	if [ "$status" = 0 ] && [ $nmap -gt 0 ] && first '^== KVM.s second stage for this run \(pte;'; then
+		ok "${npt0_tests[0]} ($nmap entries)"
+	else
+		not_ok "${npt0_tests[0]}" "status $status, $nmap map lines, format line '${R:-none}'"
+		printf '#   %s\n' "${L[@]: -15}"
+	fi
+	shadow_checks "$tmp/npt0" " (kvm_amd npt=0)"
+}
+run_or_skip "$npt0_why_not" npt0_run "${npt0_tests[@]}"
 
 # ---- kvm-mmu-map.sh: a view switch, seen from inside KVM -------------------------
 
@@ -613,6 +741,21 @@ switch_run() {
 	fi
 	local bad="" i
 	local r
+	if [ $sptes = no ]; then
+		# No SPTE to drop or refault: the guest's reads and writes after
+		# each switch went through the VMM's remapped RAM (status 42 above
+		# says they saw the view's bytes).
+		for i in 2 3; do
+			echo "# switch $((i - 1)): the MMU notifier unmapped ${unm[i]:-nothing}; ${rem[i]:-no removal line}"
+			r=(${rem[i]:-x y})
+			[ "${r[0]}" = 0 ] && [ "${r[1]}" = 0 ] || bad="${bad:+$bad; }switch $((i - 1)) removed '${rem[i]:-nothing}'"
+		done
+		first '^entries: 0 \(kvm_mmu_set_spte events: 0\)$' || bad="${bad:+$bad; }an SPTE was set: '$(printf '%s\n' "${L[@]}" | grep -m1 '^entries:')'"
+		check "mmu-switch: no switch removed an SPTE and the run set none ($flavor: the guest reached each view through the VMM's remapped RAM)" "$bad" [ -z "$bad" ]
+		skip "${switch_tests[2]}" "$flavor installs no SPTE for this CPL0 guest: nothing to refault (the test before checks that)"
+		skip "${switch_tests[3]}" "$flavor installs no SPTE for this CPL0 guest: no KVM entries to walk"
+		return
+	fi
 	for i in 2 3; do
 		r=(${rem[i]:-x y})
 		[ "${unm[i]:-}" = "GPA 0x9000-0x9fff (1 frame);" ] || bad="${bad:+$bad; }switch $((i - 1)) unmapped '${unm[i]:-nothing}'"
