@@ -119,7 +119,7 @@ $(B)/unit_dump_pt: tests/host/unit_dump_pt.c vmm/dump_pt.c vmm/guest_mem.c $(wil
 $(B)/unit_insn: tests/host/unit_insn.c vmm/insn.c vmm/insn.h tests/host/tap.h
 	$(CC) $(VMM_CFLAGS) -Ivmm -o $@ tests/host/unit_insn.c vmm/insn.c
 
-# libFuzzer harnesses (tests/fuzz/, README "Fuzzing"), built with clang out
+# libFuzzer harnesses (tests/fuzz/, docs/fuzzing.md), built with clang out
 # of tree in build/fuzz/. FUZZ_<name> lists the VMM sources each one tests;
 # fuzz_flags.c takes flags.c's exit() (-Dexit=..., the harness says why).
 FUZZ_CC     ?= clang
@@ -185,7 +185,7 @@ bench: all $(B)/kvm_hello_world
 	@python3 tools/bench.py
 	@/usr/bin/python3 tools/bench_chart.py
 
-# The guest-side fuzzer of the exit paths (tools/fuzz_guest.py, README
+# The guest-side fuzzer of the exit paths (tools/fuzz_guest.py, docs/fuzzing.md,
 # "Guest fuzzer"), through tools/in-kvm: FUZZ_GUESTS boot sectors, seed
 # FUZZ_SEED (random and printed when unset), under each of VMMS present.
 FUZZ_GUESTS ?= 2000
@@ -211,7 +211,7 @@ trace: all
 	@tools/in-kvm bash tools/kvm-trace.sh
 
 # KVM's second-stage map for one boot (tools/kvm-mmu-map.sh), in a KVM world;
-# ARGS='-- VMM ARGS' runs another guest or flags (README "KVM's second stage").
+# ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md).
 .PHONY: mmu-map
 mmu-map: all $(GUESTS)
 	@tools/in-kvm bash tools/kvm-mmu-map.sh $(ARGS)
@@ -221,7 +221,7 @@ clean:
 
 -include $(K_OBJ:.o=.d)
 
-# The GDB stub (README, "Debugging with gdb"). Its i8086 target
+# The GDB stub (docs/gdb.md). Its i8086 target
 # description, for reading real-mode code, comes from the stub's own table.
 $(B)/gdb/i8086.xml: tools/gdb_tdesc.c vmm/gdb_regs.c vmm/gdb.h
 	@mkdir -p $(dir $@)

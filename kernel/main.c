@@ -142,8 +142,8 @@ void kernel_main(struct boot_info *bi)
 	boot_stamp(BOOT_STAMP_INIT_DONE);
 	/* make bench's boot to exit. Before the banner: formatting it took
 	 * 4,300 of the boot's 6,500 instructions (--count-insns), which on a
-	 * KVM that emulates CPL0 code is most of the boot (README, "Where the
-	 * time goes"); a run that does some work prints it first. */
+	 * KVM that emulates CPL0 code is most of the boot (docs/bench.md, "Where
+	 * the time goes"); a run that does some work prints it first. */
 	if (cmdline_has(bi->cmdline, "boot-only"))
 		guest_exit(0);
 	banner(bi, entry_tsc);

@@ -84,7 +84,7 @@ void pmm_init_kernel(const struct boot_info *bi, uint64_t kernel_end)
 }
 
 /* Apart from the set-up: a boot that ends before any work (boot-only)
- * need not format it (README, "Where the time goes"). */
+ * need not format it (docs/bench.md, "Where the time goes"). */
 void pmm_report(void)
 {
 	uint64_t lo = ~0ul, hi = 0;

@@ -31,7 +31,7 @@ bool gdb_reg_get(const struct gdb_cpu *c, unsigned n, uint8_t *out);
 bool gdb_reg_set(struct gdb_cpu *c, unsigned n, const uint8_t *in, const char **why);
 size_t gdb_regs_total(void); /* bytes of all of them: a 'g' reply is twice that */
 /* The target description: i386:x86-64 (what the stub serves), or the
- * same layout named for i8086, for real mode (README). */
+ * same layout named for i8086, for real mode (docs/gdb.md). */
 const char *gdb_target_xml(bool i8086);
 
 /* gdb_target.c: the vCPU as the stub sees it. Memory is at guest-linear

@@ -11,7 +11,7 @@
  * KVM_GUESTDBG_USE_SW_BP sets), and kvm_pvm's instruction emulator, which
  * runs all CPL0 code, lacks int3 (../shared/PLATFORM.md). A HLT exits to
  * this VMM on every KVM (it has no in-kernel interrupt controller), with
- * RIP past it (README, "KVMs differ"), so the stub knows its own by the
+ * RIP past it (docs/worlds.md, "KVMs differ"), so the stub knows its own by the
  * address. At CPL3 a HLT is a #GP: breakpoints are for kernel code.
  *
  * Hardware breakpoints (Z1) and watchpoints (Z2-Z4) use DR0-DR3 and DR7
@@ -19,7 +19,7 @@
  * R/W 00 execute, 01 write, 11 read or write; LEN 00/01/11/10 for 1/2/4/8
  * bytes, the address aligned to it). x86 has no read-only watchpoint: a
  * read watchpoint (Z3) fires on writes too. Whether a KVM arms them is the
- * host's: the nested world's do not fire (README, "Debugging with gdb").
+ * host's: the nested world's do not fire (docs/gdb.md).
  */
 #include <errno.h>
 #include <stdio.h>

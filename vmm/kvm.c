@@ -49,7 +49,7 @@ static void disable_vmcall_quirk(struct vm *vm)
 
 /* Which KVM this is: the vendor module the kernel lists (built-in ones
  * with parameters are listed too), else the host CPU's vendor. What differs
- * between them is measured (README, "KVMs differ"): here only what the VMM
+ * between them is measured (docs/worlds.md, "KVMs differ"): here only what the VMM
  * must know to report the same thing on each. */
 static struct kvm_host kvm_identify(void)
 {
@@ -75,7 +75,7 @@ static struct kvm_host kvm_identify(void)
 
 int kvm_setup(struct vm *vm)
 {
-	/* VMM_KVM_DEVICE is for tests only (README): a device that is not KVM. */
+	/* VMM_KVM_DEVICE is for tests only (docs/vmm.md): a device that is not KVM. */
 	const char *dev = getenv("VMM_KVM_DEVICE") ? getenv("VMM_KVM_DEVICE") : "/dev/kvm";
 
 	vm->kvm_fd = open(dev, O_RDWR | O_CLOEXEC);

@@ -289,7 +289,7 @@ int sandbox_enter(const struct vm *vm)
 			strerror(errno));
 		return -1;
 	}
-	/* Test-only (README): prove that a call off the list is stopped and
+	/* Test-only (docs/vmm.md): prove that a call off the list is stopped and
 	 * named, by making one. */
 	if (getenv("VMM_TEST_FORBIDDEN_SYSCALL"))
 		(void)!getppid();

@@ -70,7 +70,7 @@ int mem_create(struct guest_mem *m, uint64_t size, enum huge_pages huge);
 int load_image(const struct guest_mem *m, const char *path);
 
 /* Which KVM serves /dev/kvm (kvm.c): the behaviours that differ between
- * them, measured, are in the README's table of KVMs. */
+ * them, measured, are in docs/worlds.md, "KVMs differ". */
 struct kvm_host {
 	const char *name;      /* "kvm_pvm", "kvm_intel", "kvm_amd", "kvm" */
 	bool rip_past_out;     /* at an OUT exit RIP is past the instruction (kvm_pvm) */

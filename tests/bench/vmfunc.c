@@ -10,8 +10,8 @@
  *   vmfunc_touch_4k_v0   the same between view 0 and view 1, the way a guest
  *                        mostly uses views: each switch back to view 0 puts
  *                        the page's own memory back, where the VMM once let
- *                        the host merge it into RAM's mapping (README, "Over
- *                        time: what a view switch does inside KVM")
+ *                        the host merge it into RAM's mapping (docs/inside-kvm.md,
+ *                        "Over time: what a view switch does inside KVM")
  *   view_switch_memslot  vmfunc_switch_4k's switch when the VMM was started
  *                        with --view-switch=memslot (tools/bench.py runs that
  *                        second guest with `-c "bench=vmfunc view-switch=memslot"`)

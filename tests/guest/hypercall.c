@@ -137,7 +137,7 @@ static int hypercall_insn(bool own, uint64_t *rax)
 	return trap_run(own == cpu_is_intel() ? vmcall : vmmcall, rax, &ti);
 }
 
-/* Which instruction KVM takes differs by vendor (README, "KVMs differ"). */
+/* Which instruction KVM takes differs by vendor (docs/worlds.md, "KVMs differ"). */
 TEST(hypercall, "VMCALL/VMMCALL at CPL0: the other vendor's is a #UD, never a hang")
 {
 	NEED_VMM();
