@@ -250,14 +250,14 @@ def report_walks(ws, events, ops, fmt, t0, kvm_walks):
         print("GVA 0x%016x" % gva)
         for lv in levels:
             print("  guest  %s" % lv)
-        mine = [w for w in kvm_walks if w["gva"] >> 12 == gva >> 12]
-        if mine:
-            print("  KVM    walked this page itself %d times; the last: %s"
-                  % (len(mine), mmu_shadow.walk_str(mine[-1])))
         if gpa is None:
             print("  guest  -> no GPA: %s" % note)
             continue
         print("  guest  -> GPA 0x%x (%s)" % (gpa, note))
+        mine = [w for w in kvm_walks if w["gva"] >> 12 == gva >> 12]
+        if mine:
+            print("  KVM    walked this page itself, %d time%s; the last: %s"
+                  % (len(mine), "s"[:len(mine) != 1], mmu_shadow.walk_str(mine[-1])))
         gfn, seen = gpa >> 12, 0
         for t, kind, v in events:
             if kind != "set":

@@ -142,8 +142,11 @@ def counts(lines):
 def report(events, lines, sets, attached):
     """The shadow MMU's sections of the report, and the line on why a run
     has no SPTEs."""
-    ws, sps = walks(events), pages(events)
-    why = why_no_sptes(sets, counts(lines), len(ws), len(sps))
+    ws, sps, n = walks(events), pages(events), counts(lines)
+    if n:
+        print("who ran the guest: KVM's emulator, %s instructions (kvm_emulate_insn); the CPU, with %s "
+              "exits into KVM (kvm_exit)" % (n.get("kvm_emulate_insn", "?"), n.get("kvm_exit", "?")))
+    why = why_no_sptes(sets, n, len(ws), len(sps))
     if why:
         print(why)
         print()
