@@ -13,6 +13,8 @@ struct guest_mem {
 	int fd;         /* the memfd behind it, so parts can be remapped */
 	uint64_t page;  /* the host page size behind it: the smallest range a
 			 * remap can move (4K; 2M for hugetlb; 0 means 4K) */
+	int thp;        /* shmem THP asked for: only a fault through the
+			 * mapping gets a huge page, so write RAM through it */
 };
 
 /* Host address of [gpa, gpa + len) if that range lies wholly inside guest

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,34 @@ static ssize_t read_full(int fd, uint8_t *p, size_t len)
 			continue;
 		if (n < 0)
 			return -1;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* A regular file is copied into RAM's memfd by sendfile(): the kernel
+ * writes its page cache directly, so we take no page fault for it, and a
+ * page of the image that the guest never touches is never mapped. A boot
+ * touches few of the image's pages, and on a PVM host each fault costs
+ * about 10 us. Returns bytes copied, -1 with errno on an I/O error, or -2
+ * where this is not for this RAM or file (not a regular file; no memfd;
+ * THP, or hugetlbfs, which takes no write()): the caller reads instead. */
+static ssize_t copy_to_ram(int fd, const struct guest_mem *m, size_t len)
+{
+	struct stat st;
+	size_t got = 0;
+
+	if (m->fd < 0 || m->thp || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    lseek(m->fd, BOOT_LOAD_GPA, SEEK_SET) != BOOT_LOAD_GPA)
+		return -2;
+	while (got < len) {
+		ssize_t n = sendfile(m->fd, fd, NULL, len - got);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return got == 0 && (errno == EINVAL || errno == ENOSYS) ? -2 : -1;
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
@@ -79,7 +108,9 @@ int load_image(const struct guest_mem *m, const char *path)
 	}
 	/* Read one byte past the limit rather than trust st_size, so pipes
 	 * and files that grow are judged by what was actually read. */
-	ssize_t n = read_full(fd, dst, max);
+	ssize_t n = copy_to_ram(fd, m, max);
+	if (n == -2)
+		n = read_full(fd, dst, max);
 	ssize_t more = n < 0 ? n : read_full(fd, &extra, 1);
 	int err = errno;
 	long long size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (long long)st.st_size : -1;

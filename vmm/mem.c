@@ -179,6 +179,7 @@ int mem_create(struct guest_mem *m, uint64_t size, enum huge_pages huge)
 		return -1;
 	}
 	*m = (struct guest_mem){ .host = p, .size = size, .fd = fd,
-				 .page = huge == HUGE_PAGES_HUGETLB ? HUGE_2M : 4096 };
+				 .page = huge == HUGE_PAGES_HUGETLB ? HUGE_2M : 4096,
+				 .thp = huge == HUGE_PAGES_THP };
 	return 0;
 }
