@@ -159,20 +159,20 @@ libfuzz-%: $(B)/fuzz/fuzz_%
 	  >$(B)/fuzz/$*.log 2>&1; s=$$?; \
 	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^SUMMARY|ERROR' $(B)/fuzz/$*.log; exit $$s
 
-# Where /dev/kvm is missing, in the nested kvm_amd world (tools/in-kvm).
+# Where /dev/kvm is missing, in the nested kvm_amd world (tools/worlds/in-kvm).
 run: all
-	@tools/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img
+	@tools/worlds/in-kvm -v $(B)/vmm --timeout 120 $(B)/kernel.img
 
 test: all $(B)/vmm-asan $(GUESTS) $(UNITS) $(B)/gdb/i8086.xml
 	@bash tests/run_all.sh
 
 # The baseline of the boot figure: the seed's kvm-hello-world, built
 # unchanged from the seed text (the C from `#include <err.h>` to the
-# closing fence), with the compiler's defaults. tools/seed/ keeps that C
+# closing fence), with the compiler's defaults. tools/bench/seed/ keeps that C
 # as extracted, for clones without the seed notes beside them; where the
 # seed text is there, the build checks that the copy still equals it.
 SEED_TEXT := ../shared/seeds/000_6b61331604b169ee.txt
-SEED_C    := tools/seed/kvm_hello_world.c
+SEED_C    := tools/bench/seed/kvm_hello_world.c
 $(B)/kvm_hello_world: $(SEED_C) $(wildcard $(SEED_TEXT))
 	@mkdir -p $(dir $@)
 	@if [ -f $(SEED_TEXT) ]; then \
@@ -182,16 +182,16 @@ $(B)/kvm_hello_world: $(SEED_C) $(wildcard $(SEED_TEXT))
 
 # The chart needs Debian's matplotlib, which Debian's own python3 imports.
 bench: all $(B)/kvm_hello_world
-	@python3 tools/bench.py
-	@/usr/bin/python3 tools/bench_chart.py
+	@python3 tools/bench/bench.py
+	@/usr/bin/python3 tools/bench/bench_chart.py
 
-# The guest-side fuzzer of the exit paths (tools/fuzz_guest.py, docs/fuzzing.md,
-# "Guest fuzzer"), through tools/in-kvm: FUZZ_GUESTS boot sectors, seed
+# The guest-side fuzzer of the exit paths (tools/fuzz-guest/fuzz_guest.py, docs/fuzzing.md,
+# "Guest fuzzer"), through tools/worlds/in-kvm: FUZZ_GUESTS boot sectors, seed
 # FUZZ_SEED (random and printed when unset), under each of VMMS present.
 FUZZ_GUESTS ?= 2000
 .PHONY: fuzz-guest
 fuzz-guest: all
-	@FUZZ_SEED=$(FUZZ_SEED) python3 tools/fuzz_guest.py --count $(FUZZ_GUESTS)
+	@FUZZ_SEED=$(FUZZ_SEED) python3 tools/fuzz-guest/fuzz_guest.py --count $(FUZZ_GUESTS)
 
 test-host: all $(GUESTS) $(UNITS)
 	@VMM=$(B)/vmm GUESTS=$(B)/guests bash tests/host/run.sh
@@ -205,16 +205,16 @@ test-bochs: all
 test-tools: all
 	@VMM=$(B)/vmm IMAGE=$(B)/kernel.img bash tests/host/tools.sh
 
-# Look inside KVM while the image boots (root, bpftrace; tools/kvm-trace.sh),
-# through tools/in-kvm: here if /dev/kvm works, else in the nested kvm_amd world.
+# Look inside KVM while the image boots (root, bpftrace; tools/inside-kvm/kvm-trace.sh),
+# through tools/worlds/in-kvm: here if /dev/kvm works, else in the nested kvm_amd world.
 trace: all
-	@tools/in-kvm bash tools/kvm-trace.sh
+	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-trace.sh
 
-# KVM's second-stage map for one boot (tools/kvm-mmu-map.sh), in a KVM world;
+# KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world;
 # ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md).
 .PHONY: mmu-map
 mmu-map: all $(GUESTS)
-	@tools/in-kvm bash tools/kvm-mmu-map.sh $(ARGS)
+	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
 
 clean:
 	rm -rf $(B)
@@ -223,16 +223,16 @@ clean:
 
 # The GDB stub (docs/gdb.md). Its i8086 target
 # description, for reading real-mode code, comes from the stub's own table.
-$(B)/gdb/i8086.xml: tools/gdb_tdesc.c vmm/gdb_regs.c vmm/gdb.h
+$(B)/gdb/i8086.xml: tools/gdb/gdb_tdesc.c vmm/gdb_regs.c vmm/gdb.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VMM_CFLAGS) -Ivmm -o $(B)/gdb/tdesc tools/gdb_tdesc.c vmm/gdb_regs.c
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $(B)/gdb/tdesc tools/gdb/gdb_tdesc.c vmm/gdb_regs.c
 	$(B)/gdb/tdesc >$@
 
 # make gdb: build, start the VMM with --gdb and gdb on build/kernel.elf
-# attached to it, in a KVM world (tools/in-kvm; gdb runs there too).
+# attached to it, in a KVM world (tools/worlds/in-kvm; gdb runs there too).
 # GDB_CMDS=FILE: gdb commands to run (the nested world has no stdin, so
 # there a command file is all gdb gets; tools/gdb/session.gdb by default).
 # VMM_ARGS: more VMM flags (-c boot-only, --gdb-wait=no, ...).
 .PHONY: gdb
 gdb: all $(B)/gdb/i8086.xml
-	@tools/in-kvm -v bash tools/gdb-session.sh
+	@tools/worlds/in-kvm -v bash tools/gdb/gdb-session.sh

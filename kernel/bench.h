@@ -4,7 +4,7 @@
  *   bench-samples NAME TSC_KHZ c1 c2 ...     (cycles per operation)
  * or a single figure as
  *   bench-value NAME VALUE UNIT
- * tools/bench.py turns them into medians, p99s and ratios.
+ * tools/bench/bench.py turns them into medians, p99s and ratios.
  */
 #ifndef BENCH_H
 #define BENCH_H

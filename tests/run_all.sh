@@ -17,8 +17,8 @@ rm -rf "$logs"
 mkdir -p "$logs"
 
 # The host world where /dev/kvm is usable here; the nested kvm_amd world
-# (QEMU TCG, tools/nested/) always, so every machine runs upstream KVM.
-if why=$(KVM_WORLD=host tools/in-kvm true 2>&1); then
+# (QEMU TCG, tools/worlds/nested/) always, so every machine runs upstream KVM.
+if why=$(KVM_WORLD=host tools/worlds/in-kvm true 2>&1); then
 	worlds="host nested" fast=host
 else
 	worlds=nested fast=nested
@@ -52,7 +52,7 @@ for w in $worlds; do
 		bash tests/host/trace_json.sh
 	# The guest fuzzer, seeded: 200 boot sectors under build/vmm and
 	# build/vmm-asan, in every world.
-	add $((135 / k)) "fuzz-guest [$w]" python3 tools/fuzz_guest.py --world $w --seed 1 --count 200
+	add $((135 / k)) "fuzz-guest [$w]" python3 tools/fuzz-guest/fuzz_guest.py --world $w --seed 1 --count 200
 	# The GDB stub against Debian's gdb, in every KVM world.
 	add $((71 / k)) "gdb [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 		GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh

@@ -35,8 +35,8 @@ for pair in "${need[@]}"; do
 		command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
 	fi
 done
-# The nested KVM world (tools/in-kvm) is made ready once the packages are.
-nested() { bash "$(dirname "$0")/nested/setup.sh" >/dev/null; }
+# The nested KVM world (tools/worlds/in-kvm) is made ready once the packages are.
+nested() { bash "$(dirname "$0")/worlds/nested/setup.sh" >/dev/null; }
 [ ${#missing[@]} -eq 0 ] && { nested; exit 0; }
 
 cmd="apt-get install -y ${missing[*]}"

@@ -119,7 +119,7 @@ void dump_page_tables(const struct vm *vm)
 }
 
 /* --walk GVA: one address through the guest's tables at the end of the
- * run, one line per level, in a form tools/kvm-mmu-map.sh joins with
+ * run, one line per level, in a form tools/inside-kvm/kvm-mmu-map.sh joins with
  * KVM's entry for the GPA (the second dimension). */
 void dump_walk(const struct vm *vm, uint64_t va)
 {

@@ -27,7 +27,7 @@
  * split it out again. Splitting a mapping inside a 2 MiB-aligned block of
  * it makes Linux (6.1: __vma_adjust_trans_huge -> __split_huge_pmd) tell
  * KVM's MMU notifier to drop the whole 2 MiB block, huge page or not:
- * every entry KVM had there, refaulted one by one (tools/kvm-mmu-map.sh
+ * every entry KVM had there, refaulted one by one (tools/inside-kvm/kvm-mmu-map.sh
  * shows it).
  */
 #include <errno.h>

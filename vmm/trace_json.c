@@ -205,7 +205,7 @@ static void exit_event(const struct exit_event *e)
 void trace_json_write(const struct vm *vm, const struct timeline_marks *m)
 {
 	start_ns = m->phase_ns[PHASE_START];
-	/* tools/in-kvm names the world; anything else is not trusted into JSON. */
+	/* tools/worlds/in-kvm names the world; anything else is not trusted into JSON. */
 	const char *world = getenv("KVM_WORLD");
 	if (!world || (strcmp(world, "host") && strcmp(world, "nested")))
 		world = "unknown";

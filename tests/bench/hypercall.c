@@ -26,7 +26,7 @@ BENCH(raw_exit_vs_hypercall)
 #define CONSOLE_BYTES (64 * 1024)
 static char payload[CONSOLE_BYTES];
 
-/* 64 KiB of '.' lines: tools/bench.py drops them from the output. */
+/* 64 KiB of '.' lines: tools/bench/bench.py drops them from the output. */
 static void fill_payload(void)
 {
 	for (int i = 0; i < CONSOLE_BYTES; i++)

@@ -13,7 +13,7 @@
  *                        the host merge it into RAM's mapping (docs/inside-kvm.md,
  *                        "Over time: what a view switch does inside KVM")
  *   view_switch_memslot  vmfunc_switch_4k's switch when the VMM was started
- *                        with --view-switch=memslot (tools/bench.py runs that
+ *                        with --view-switch=memslot (tools/bench/bench.py runs that
  *                        second guest with `-c "bench=vmfunc view-switch=memslot"`)
  * Only the emulated world: natively VMFUNC takes no exit at all.
  */

@@ -15,7 +15,7 @@ XML16=${XML16:?set XML16 to the i8086 target description (make gdb builds it)}
 . "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 world=${KVM_WORLD:-unknown}
-kvm=$("$here/../../tools/kvm-name" 2>/dev/null)
+kvm=$("$here/../../tools/worlds/kvm-name" 2>/dev/null)
 
 # One consistent image and symbols for the whole run, whatever rebuilds
 # build/ meanwhile.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host tests of tools/in-kvm: the world is chosen as documented, and CMD's
+# Host tests of tools/worlds/in-kvm: the world is chosen as documented, and CMD's
 # stdout, stderr (apart, byte for byte, with no kernel messages), exit
 # status, working directory and environment pass through. Runs from this
 # machine, not inside a world; each nested boot costs about 6 s.
@@ -11,16 +11,16 @@ VMM=${VMM:?set VMM to the vmm binary}
 GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
 . tests/host/lib.sh
 
-# in_kvm ARGS...: like vmm() in lib.sh, for tools/in-kvm.
+# in_kvm ARGS...: like vmm() in lib.sh, for tools/worlds/in-kvm.
 in_kvm() {
-	timeout -k 5 600 tools/in-kvm "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout -k 5 600 tools/worlds/in-kvm "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 }
 
 KVM_WORLD=bogus in_kvm true
 check "world: KVM_WORLD=bogus is refused: 125, saying so" 125 "KVM_WORLD='bogus': expected host or nested"
 in_kvm
-check "usage: no command: 125, saying so" 125 "usage: tools/in-kvm"
+check "usage: no command: 125, saying so" 125 "usage: tools/worlds/in-kvm"
 if [ -c /dev/kvm ]; then
 	KVM_WORLD=host in_kvm bash -c 'echo "$KVM_WORLD"; exit 3'
 	[ "$status" = 3 ] && [ "$(cat "$tmp/out")" = host ] &&
@@ -37,7 +37,7 @@ fi
 head -c 4096 /dev/urandom >"$tmp/bytes"
 mkdir -p "$tmp/cwd"
 (cd "$tmp/cwd" && IN_KVM_PROBE='a "quoted" value; $x' KVM_WORLD=nested \
-	timeout -k 5 600 "$OLDPWD/tools/in-kvm" bash -c \
+	timeout -k 5 600 "$OLDPWD/tools/worlds/in-kvm" bash -c \
 	'cat "$1"; printf "%s\n" "$PWD" "$IN_KVM_PROBE" "$KVM_WORLD" "$(cat /sys/module/kvm_amd/parameters/npt)"; echo to-stderr >&2; exit 7' \
 	- "$tmp/bytes" >"$tmp/out" 2>"$tmp/err")
 status=$?

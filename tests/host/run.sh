@@ -13,7 +13,7 @@ GUESTS=${GUESTS:?set GUESTS to the directory of built guest images}
 guest() { echo "$GUESTS/$1.img"; }
 # The KVM serving here: where KVMs differ, a test checks this one's
 # behaviour (docs/worlds.md, "KVMs differ"), never skips it.
-kvm=$(bash "$(dirname "$0")/../../tools/kvm-name")
+kvm=$(bash "$(dirname "$0")/../../tools/worlds/kvm-name")
 echo "# KVM: $kvm"
 # What this KVM does where KVMs differ: the vendor's own hypercall
 # instruction, which KVM takes, and whether the vCPU is reset before a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Host tests of the KVM tracing tools: tools/kvm-probes.sh (what can be
-# attached here, and why not) and tools/kvm-trace.sh (a build/vmm boot under
+# Host tests of the KVM tracing tools: tools/inside-kvm/kvm-probes.sh (what can be
+# attached here, and why not) and tools/inside-kvm/kvm-trace.sh (a build/vmm boot under
 # bpftrace, summarised). Prints TAP and ends with "N passed, N failed,
 # N skipped"; exits nonzero if anything failed. kvm-trace.sh runs only where
 # it can (a /dev/kvm, root, bpftrace, kvm tracepoints); elsewhere its tests
@@ -11,7 +11,7 @@
 # world (each bpftrace start costs seconds under TCG).
 #
 #   bash tests/host/tools.sh            (VMM=build/vmm IMAGE=build/kernel.img)
-#   tools/in-kvm bash tests/host/tools.sh   where this machine has no /dev/kvm
+#   tools/worlds/in-kvm bash tests/host/tools.sh   where this machine has no /dev/kvm
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -54,7 +54,7 @@ run_or_skip() {
 
 # ---- kvm-probes.sh ---------------------------------------------------------------
 
-bash tools/kvm-probes.sh >"$tmp/probes" 2>"$tmp/probes.err"
+bash tools/inside-kvm/kvm-probes.sh >"$tmp/probes" 2>"$tmp/probes.err"
 status=$?
 check "probes: kvm-probes.sh exits 0 and names the host's KVM" \
 	"exit status $status; $(head -c 200 "$tmp/probes.err")" \
@@ -137,11 +137,11 @@ check "probes: each kvm/kvmmmu tracepoint gets yes/no, and yes only if tracefs h
 
 # Not root: it must refuse with a reason, and status 126 (after saying which
 # world it is in; without a /dev/kvm it stops for that first).
-kvm=$(bash tools/kvm-name)
+kvm=$(bash tools/worlds/kvm-name)
 if [ "$kvm" = none ]; then
-	skip "trace: as a non-root user it stops with status 126 and says why" "no /dev/kvm here (run it under tools/in-kvm)"
+	skip "trace: as a non-root user it stops with status 126 and says why" "no /dev/kvm here (run it under tools/worlds/in-kvm)"
 elif [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups bash tools/kvm-trace.sh -q >"$tmp/nobody" 2>&1
+	setpriv --reuid=65534 --regid=65534 --clear-groups bash tools/inside-kvm/kvm-trace.sh -q >"$tmp/nobody" 2>&1
 	status=$?
 	if [ "$status" -eq 126 ] && grep -q "^kvm-trace: cannot trace: not root" "$tmp/nobody"; then
 		ok "trace: as a non-root user it stops with status 126 and says why"
@@ -156,7 +156,7 @@ fi
 # bpf_why_not: why bpftrace cannot trace a run of the VMM here, or nothing.
 bpf_why_not() {
 	if [ "$kvm" = none ]; then
-		echo "no /dev/kvm here (run it under tools/in-kvm)"
+		echo "no /dev/kvm here (run it under tools/worlds/in-kvm)"
 	elif [ "$(id -u)" -ne 0 ]; then
 		echo "not root (bpftrace needs root)"
 	elif ! command -v bpftrace >/dev/null 2>&1; then
@@ -187,7 +187,7 @@ trace_tests=(
 trace_run() {
 SECONDS=0
 # The probe table from above is reused: another run costs half a minute under TCG.
-timeout -k 5 400 env VMM="$VMM" bash tools/kvm-trace.sh -q --probes "$tmp/probes" -- --timeout 60 --stats -c 'test=boot*' "$IMAGE" \
+timeout -k 5 400 env VMM="$VMM" bash tools/inside-kvm/kvm-trace.sh -q --probes "$tmp/probes" -- --timeout 60 --stats -c 'test=boot*' "$IMAGE" \
 	>"$tmp/trace" 2>&1
 status=$?
 echo "# kvm-trace.sh took ${SECONDS}s, status $status"
@@ -466,7 +466,7 @@ why_not=$(bpf_why_not)
 	why_not="no kvmmmu:kvm_mmu_set_spte tracepoint (tracefs at '${tracefs:-none}')"
 mmu_run() {
 SECONDS=0
-timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
+timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
 status=$?
 echo "# kvm-mmu-map.sh took ${SECONDS}s, status $status"
 mapfile -t L <"$tmp/map"
@@ -661,13 +661,13 @@ npt0_why_not=$why_not
 	npt0_why_not="reloading kvm_amd with npt=0 is done in the nested world only (a host's KVM is not ours)"
 npt0_run() {
 	local r
-	if ! r=$(bash tools/nested/kvm-reload.sh npt=0 2>&1); then
+	if ! r=$(bash tools/worlds/nested/kvm-reload.sh npt=0 2>&1); then
 		not_ok "${npt0_tests[0]}" "$r"
 		return
 	fi
-	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/npt0" 2>&1
+	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/npt0" 2>&1
 	status=$?
-	r=$(bash tools/nested/kvm-reload.sh 2>&1) || echo "# could not reload kvm_amd with its defaults: $r"
+	r=$(bash tools/worlds/nested/kvm-reload.sh 2>&1) || echo "# could not reload kvm_amd with its defaults: $r"
 	mapfile -t L <"$tmp/npt0"
 	local nmap=0 l
 	for l in "${L[@]}"; do
@@ -701,7 +701,7 @@ switch_tests=(
 )
 switch_run() {
 	local img=${GUESTS:-build/guests}/vmfunc.img
-	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 --walk 0x9000 "$img" \
+	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 --walk 0x9000 "$img" \
 		>"$tmp/sw" 2>&1
 	status=$?
 	mapfile -t L <"$tmp/sw"
@@ -800,7 +800,7 @@ if [ -z "$huge_why_not" ]; then
 	fi
 fi
 huge_run() {
-	timeout -k 5 300 env VMM="$VMM" bash tools/kvm-mmu-map.sh -- --timeout 60 --huge-pages=thp -c boot-only "$IMAGE" \
+	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 --huge-pages=thp -c boot-only "$IMAGE" \
 		>"$tmp/huge" 2>&1
 	status=$?
 	mapfile -t L <"$tmp/huge"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of tools/mmu_shadow.py (no KVM needed): kvm_mmu_page_role
+"""Unit tests of tools/inside-kvm/mmu_shadow.py (no KVM needed): kvm_mmu_page_role
 decoding, walks grouped from their events, the GPA a walk ends at, and the
 line on a run without SPTEs. Prints TAP and ends with "N passed, N failed,
 N skipped"; exits nonzero if anything failed.
@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "inside-kvm"))
 import mmu_history  # noqa: E402
 import mmu_shadow as ms  # noqa: E402
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of tools/spte_decode.py (no KVM needed). Prints TAP and ends
+"""Unit tests of tools/inside-kvm/spte_decode.py (no KVM needed). Prints TAP and ends
 with "N passed, N failed, N skipped"; exits nonzero if anything failed.
 
     python3 tests/host/unit_spte.py
@@ -7,7 +7,7 @@ with "N passed, N failed, N skipped"; exits nonzero if anything failed.
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "inside-kvm"))
 import spte_decode as sd  # noqa: E402
 
 n = passed = failed = 0
@@ -28,7 +28,7 @@ def fields(d, *keys):
     return tuple(d[k] for k in keys)
 
 
-# Captured in the nested world (tools/in-kvm: Debian 6.1, kvm_amd npt=Y, TDP
+# Captured in the nested world (tools/worlds/in-kvm: Debian 6.1, kvm_amd npt=Y, TDP
 # MMU) with bpftrace on kvmmmu:kvm_mmu_set_spte / kvm_tdp_mmu_spte_changed,
 # `build/vmm --timeout 60 -c boot-only build/kernel.img`:
 #   "ev set 7 7e3ae67 1"          the boot sector's page, GPA 0x7000

@@ -5,7 +5,7 @@
 # QEMU TCG with an emulated SVM CPU (../shared/PLATFORM.md, "A real KVM
 # without /dev/kvm"). This script fetches that kernel's package once with
 # apt-get, keeps vmlinuz and the modules the world loads, and packs an
-# initramfs of busybox, those modules and tools/nested/init. Later calls find
+# initramfs of busybox, those modules and tools/worlds/nested/init. Later calls find
 # the cache and return at once.
 set -eu
 
@@ -40,7 +40,7 @@ pick_abi() {
 	dep=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n1)
 	[ -n "$dep" ] || die "kernel linux-image-$abi is not in the package lists, and linux-image-amd64 names no other (apt-get update?)"
-	say "kernel linux-image-$abi (pinned in tools/nested/setup.sh) is no longer offered by apt; using linux-image-$dep, which linux-image-amd64 depends on now"
+	say "kernel linux-image-$abi (pinned in tools/worlds/nested/setup.sh) is no longer offered by apt; using linux-image-$dep, which linux-image-amd64 depends on now"
 	echo "$dep"
 }
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# make gdb, inside a KVM world (tools/in-kvm): build/vmm --gdb on
+# make gdb, inside a KVM world (tools/worlds/in-kvm): build/vmm --gdb on
 # build/kernel.img, and gdb on build/kernel.elf attached to it. With a
 # terminal, gdb is interactive (after GDB_CMDS, if set); without one (the
 # nested world has no stdin) it runs GDB_CMDS, tools/gdb/session.gdb by
 # default, in batch mode. The VMM picks a free port and says it.
 set -u
-cd "$(dirname "$0")/.." || exit 125
+cd "$(dirname "$0")/../.." || exit 125
 vmm=${VMM:-build/vmm} cmds=${GDB_CMDS:-}
 # A new world's loopback may be down (the nested world's init leaves it).
 ip -o link show lo 2>/dev/null | grep -q UP || ip link set lo up 2>/dev/null

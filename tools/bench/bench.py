@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """make bench: run the guest's benchmarks under our VMM, turn the samples
 into medians and p99s, print a table of figures beside their baselines,
-and write build/bench.json (tools/bench_chart.py draws build/bench.png
+and write build/bench.json (tools/bench/bench_chart.py draws build/bench.png
 from it: each world's "chart" holds the ratios with their targets and the
 latency distributions, each with its unit and run count).
 
-The figures that need a KVM are run in every world there is (tools/in-kvm):
+The figures that need a KVM are run in every world there is (tools/worlds/in-kvm):
 the host world when /dev/kvm is usable here, and the nested world (Debian's
 kvm_amd under QEMU TCG) always. This script re-runs itself there with
 --in-world; that part writes its figures to a file in build/, which this
@@ -21,14 +21,14 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VMM = os.path.join(ROOT, "build", "vmm")
 IMG = os.path.join(ROOT, "build", "kernel.img")
 OUT = os.path.join(ROOT, "build", "bench.json")
 HELLO = os.path.join(ROOT, "build", "kvm_hello_world")  # the seed's, unchanged (Makefile)
 BOOT_RUNS = 21  # each of ours and the seed's, alternating
-IN_KVM = os.path.join(ROOT, "tools", "in-kvm")
-KVM_NAME = os.path.join(ROOT, "tools", "kvm-name")
+IN_KVM = os.path.join(ROOT, "tools", "worlds", "in-kvm")
+KVM_NAME = os.path.join(ROOT, "tools", "worlds", "kvm-name")
 QEMU = ["qemu-system-x86_64", "-machine", "pc", "-m", "128", "-drive",
         f"file={IMG},format=raw,if=ide", "-serial", "stdio", "-display", "none",
         "-no-reboot", "-monitor", "none",
@@ -188,11 +188,11 @@ def huge_pages(world, samples, res, rows, latency, ratio):
 
 def kvm_figures():
     """Every figure that needs a KVM, in the world this process runs in
-    (tools/in-kvm sets KVM_WORLD). Returns the world, its KVM, the figures
+    (tools/worlds/in-kvm sets KVM_WORLD). Returns the world, its KVM, the figures
     by key and the table rows."""
     world = os.environ.get("KVM_WORLD")
     if world not in ("host", "nested"):
-        sys.exit("bench: --in-world runs under tools/in-kvm, which sets KVM_WORLD")
+        sys.exit("bench: --in-world runs under tools/worlds/in-kvm, which sets KVM_WORLD")
     kvm = subprocess.run([KVM_NAME], capture_output=True, text=True).stdout.strip()
     samples, values = parse(run_guest())
     # The memslot view switch needs its own guest: the VMM's switch method
@@ -202,7 +202,7 @@ def kvm_figures():
     if "view_switch_memslot" in memslot:
         samples["view_switch_memslot"] = memslot["view_switch_memslot"]
     res, rows = {}, []
-    # What tools/bench_chart.py draws: ratios beside their targets, and the
+    # What tools/bench/bench_chart.py draws: ratios beside their targets, and the
     # distribution (median, p99) of every timed figure, each with its unit
     # and run count. A new figure adds itself here through pair(), whole()
     # or latency().
@@ -304,15 +304,15 @@ def kvm_figures():
 
 def host_world():
     """(True, "") when the host world can be had, else (False, why),
-    asked of tools/in-kvm itself so both agree."""
+    asked of tools/worlds/in-kvm itself so both agree."""
     p = subprocess.run([IN_KVM, "true"], env=dict(os.environ, KVM_WORLD="host"),
                        capture_output=True, text=True, stdin=subprocess.DEVNULL)
     why = p.stderr.strip().removeprefix("in-kvm: ")
-    return p.returncode == 0, why or f"tools/in-kvm exited {p.returncode}"
+    return p.returncode == 0, why or f"tools/worlds/in-kvm exited {p.returncode}"
 
 
 def run_world(world):
-    """kvm_figures() in WORLD: this script again, under tools/in-kvm."""
+    """kvm_figures() in WORLD: this script again, under tools/worlds/in-kvm."""
     out = os.path.join(ROOT, "build", f"bench-{world}.json")
     if os.path.exists(out):
         os.unlink(out)
@@ -326,7 +326,7 @@ def run_world(world):
                        env=env, stdin=subprocess.DEVNULL)
     if p.returncode != 0 or not os.path.exists(out):
         sys.exit(f"bench: the KVM figures could not be run in the {world} world "
-                 f"(tools/in-kvm exited {p.returncode}; its messages are above)")
+                 f"(tools/worlds/in-kvm exited {p.returncode}; its messages are above)")
     with open(out) as f:
         got = json.load(f)
     os.unlink(out)
@@ -340,7 +340,7 @@ def main():
             json.dump(got, f)
         return
     if len(sys.argv) != 1:
-        sys.exit("usage: tools/bench.py   (--in-world FILE is for tools/in-kvm)")
+        sys.exit("usage: tools/bench/bench.py   (--in-world FILE is for tools/worlds/in-kvm)")
 
     worlds, skipped = [], {}
     ok, why = host_world()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The in-world half of tools/fuzz_guest.py: run every image of DIR/manifest
+# The in-world half of tools/fuzz-guest/fuzz_guest.py: run every image of DIR/manifest
 # ("NAME FLAGS...") under each VMM and print one record per run:
 #   NAME <tab> VMM <tab> STATUS <tab> MS <tab> SANITIZER(0/1) <tab> STDERR
 # with STDERR cut to its first 500 and last 700 bytes, newlines and tabs escaped. Judging is the

@@ -4,24 +4,24 @@
 # (kvmmmu:kvm_mmu_set_spte), decoded, then a summary (entries by level,
 # guest RAM never mapped, SPTE changes and zaps) and the bit legend.
 #
-#   tools/kvm-mmu-map.sh [-- VMM ARGS...]
+#   tools/inside-kvm/kvm-mmu-map.sh [-- VMM ARGS...]
 #
 #   VMM ARGS   default: --timeout 60 -c boot-only build/kernel.img
 #   VMM=PATH   the VMM binary (default build/vmm)
 #   MMU_MAP_RAW=FILE  also keep the raw events in FILE and the VMM's
-#              messages in FILE.vmm (tools/mmu_map_report.py reads them)
+#              messages in FILE.vmm (tools/inside-kvm/mmu_map_report.py reads them)
 #
-# Run as root where /dev/kvm is, or through tools/in-kvm (make mmu-map).
+# Run as root where /dev/kvm is, or through tools/worlds/in-kvm (make mmu-map).
 # The SPTE format follows the KVM: NPT on kvm_amd with npt=Y, EPT on
 # kvm_intel with ept=Y, otherwise shadow pages (x86-64 PTEs). Decoding is
-# tools/spte_decode.py, the report tools/mmu_map_report.py. Only events of
+# tools/inside-kvm/spte_decode.py, the report tools/inside-kvm/mmu_map_report.py. Only events of
 # the VMM's process count. One small bpftrace program: each start costs
 # seconds under TCG. Exit status: the VMM's, or 126 if nothing could be
 # traced (the reason is printed).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.." || exit 126
+cd "$here/../.." || exit 126
 VMM=${VMM:-build/vmm}
 case ${1:-} in
 --) shift ;;
@@ -34,9 +34,9 @@ esac
 say() { echo "kvm-mmu-map: $*"; }
 cannot() { say "cannot trace: $*"; exit 126; }
 
-kvm=$(bash "$here/kvm-name")
+kvm=$(bash "$here/../worlds/kvm-name")
 say "in the ${KVM_WORLD:-host} world ($(uname -r)); /dev/kvm served by $kvm"
-[ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/in-kvm (make mmu-map does)"
+[ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/worlds/in-kvm (make mmu-map does)"
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
 [ "$(id -u)" -eq 0 ] || cannot "not root (bpftrace needs root)"
 command -v bpftrace >/dev/null 2>&1 || cannot "bpftrace is not installed (Debian/Ubuntu package bpftrace)"

@@ -1,4 +1,4 @@
-"""mmu_shadow.py: what a shadow MMU did in a run, for tools/mmu_map_report.py.
+"""mmu_shadow.py: what a shadow MMU did in a run, for tools/inside-kvm/mmu_map_report.py.
 
 Where KVM has no EPT/NPT to use (kvm_pvm; kvm_amd with npt=0; kvm_intel
 with ept=0) it builds shadow pages: KVM's own tables that stand for the
@@ -9,7 +9,7 @@ when its instruction emulator needs a guest-virtual address translated.
 kvm_pvm runs CPL0 guest code in that emulator, which reaches guest memory
 through the VMM's mapping of RAM: it installs no SPTE for such a guest.
 
-Event lines (tools/kvm-mmu-map.sh), each timed in ns last:
+Event lines (tools/inside-kvm/kvm-mmu-map.sh), each timed in ns last:
     ev sp GFN ROLE CREATED T     ev walk GVA PFERR T
     ev pte PTE LEVEL T           ev walkerr PFERR T
 and, once at the end, "ev count NAME N" (kvm_emulate_insn, kvm_exit).

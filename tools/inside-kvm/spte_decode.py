@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """spte_decode.py: decode a second-stage entry (SPTE) as KVM writes it.
 
-    tools/spte_decode.py --format npt|ept|pte [--level N] SPTE...
-    tools/spte_decode.py --legend --format npt|ept|pte
+    tools/inside-kvm/spte_decode.py --format npt|ept|pte [--level N] SPTE...
+    tools/inside-kvm/spte_decode.py --legend --format npt|ept|pte
 
 One function per format; no KVM needed, so tests/host/unit_spte.py tests it
 on values captured in the nested world. Layouts:

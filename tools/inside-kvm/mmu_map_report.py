@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mmu_map_report.py: the report of tools/kvm-mmu-map.sh, from the event
+"""mmu_map_report.py: the report of tools/inside-kvm/kvm-mmu-map.sh, from the event
 lines its bpftrace program printed (read on stdin):
 
     ev set GFN SPTE LEVEL T       kvmmmu:kvm_mmu_set_spte (hex, hex, decimal)

@@ -11,19 +11,19 @@
 #   PROBE: yes (how it was checked)
 #   PROBE: no (why not)
 #
-# tools/kvm-trace.sh reads these lines to decide what to attach. Lines that
+# tools/inside-kvm/kvm-trace.sh reads these lines to decide what to attach. Lines that
 # start with '#' are explanations. As root it mounts tracefs if it is not
 # mounted. Takes a few seconds (one bpftrace test attach per candidate).
 #
-# Under emulation (the nested world of tools/in-kvm) each bpftrace start
+# Under emulation (the nested world of tools/worlds/in-kvm) each bpftrace start
 # costs seconds, so the functions are first test-attached all in one
 # program, and one by one only if that fails; and the BTF root check (a
 # minute to compile there) is left out where a *_load_mmu_pgd probe attaches
 # and gives the root itself, unless --btf asks for it.
 #
-#   tools/kvm-probes.sh          the table
-#   tools/kvm-probes.sh --all    also list every kvm:* and kvmmmu:* tracepoint
-#   tools/kvm-probes.sh --btf    check the BTF root read even where not needed
+#   tools/inside-kvm/kvm-probes.sh          the table
+#   tools/inside-kvm/kvm-probes.sh --all    also list every kvm:* and kvmmmu:* tracepoint
+#   tools/inside-kvm/kvm-probes.sh --btf    check the BTF root read even where not needed
 set -u
 
 all=0 btf_always=0
@@ -301,7 +301,7 @@ done
 
 # ---- the MMU root through BTF ---------------------------------------------------
 
-# tools/kvm-btf-root.bt reads vcpu->arch.mmu->root.hpa (the value that
+# tools/inside-kvm/kvm-btf-root.bt reads vcpu->arch.mmu->root.hpa (the value that
 # *_load_mmu_pgd receives) at kvm tracepoints, finding the vCPU through the
 # vCPU file's private_data. It needs kernel BTF for struct kvm_vcpu: compile
 # it without attaching.
@@ -318,11 +318,11 @@ elif [ -n "$root_fn" ] && [ $btf_always -eq 0 ]; then
 	# and kvm-trace.sh does not use the BTF read where a load_mmu_pgd probe works.
 	echo "$btf_probe: no (not checked: $root_fn attaches and passes root_hpa itself; --btf checks it anyway)"
 elif timeout $bt_timeout bpftrace --emit-elf "$tmp/root.elf" "$dir/kvm-btf-root.bt" 1 >/dev/null 2>"$tmp/attach.all"; then
-	echo "$btf_probe: yes (tools/kvm-btf-root.bt compiles against kernel BTF; read at kvm:kvm_entry and kvm:kvm_emulate_insn)"
+	echo "$btf_probe: yes (tools/inside-kvm/kvm-btf-root.bt compiles against kernel BTF; read at kvm:kvm_entry and kvm:kvm_emulate_insn)"
 else
 	[ $? -eq 124 ] && echo "ERROR: bpftrace did not finish compiling it within $bt_timeout s" >>"$tmp/attach.all"
 	grep -v RLIMIT_MEMLOCK "$tmp/attach.all" | grep -m1 ERROR >"$tmp/attach.err"
-	echo "$btf_probe: no (tools/kvm-btf-root.bt does not compile here: $(attach_err))"
+	echo "$btf_probe: no (tools/inside-kvm/kvm-btf-root.bt does not compile here: $(attach_err))"
 fi
 
 if [ $all -eq 1 ] && [ -n "$tracefs" ]; then

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Guest-side fuzzer of the VMM's exit paths (`make fuzz-guest`).
 
-Generates boot sectors (tools/fuzz_guest_gen.py) here, runs each under
-every VMM of --vmms in a KVM world through tools/fuzz_guest_run.sh (Python
+Generates boot sectors (tools/fuzz-guest/fuzz_guest_gen.py) here, runs each under
+every VMM of --vmms in a KVM world through tools/fuzz-guest/fuzz_guest_run.sh (Python
 takes ~10 s to start inside the nested world, so only that bash loop runs
 there), and judges each run: a documented status (0-125), a message on
 stderr for 123 and 125, no death by signal, no sanitizer report, no hang
@@ -22,7 +22,7 @@ import time
 
 from fuzz_guest_gen import build
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT_DIR = os.path.join(ROOT, "build", "fuzz-guest")
 
 # ---- running and judging ----------------------------------------------------
@@ -58,8 +58,8 @@ def world_cmd(world, cmd):
     if world == "here":
         return cmd
     if world == "auto":
-        return [os.path.join(ROOT, "tools", "in-kvm"), "bash", "-c",
-                'echo "# world: $KVM_WORLD, KVM: $(tools/kvm-name)"; exec "$@"', "fz"] + cmd
+        return [os.path.join(ROOT, "tools", "worlds", "in-kvm"), "bash", "-c",
+                'echo "# world: $KVM_WORLD, KVM: $(tools/worlds/kvm-name)"; exec "$@"', "fz"] + cmd
     return ["bash", os.path.join(ROOT, "tests", "in_world.sh"), world] + cmd
 
 
@@ -69,7 +69,7 @@ def main():
     ap.add_argument("--count", type=int, default=int(os.environ.get("FUZZ_GUESTS", 200)))
     ap.add_argument("--only", type=int, help="just image INDEX of the seed")
     ap.add_argument("--world", default=os.environ.get("FUZZ_WORLD", "auto"),
-                    help="auto (tools/in-kvm's choice), host, nested, or here")
+                    help="auto (tools/worlds/in-kvm's choice), host, nested, or here")
     ap.add_argument("--vmms", default=os.environ.get("VMMS", "build/vmm build/vmm-asan"))
     ap.add_argument("--timeout", default="2", help="the VMM's --timeout")
     ap.add_argument("--outer", type=int, default=10, help="seconds before a run is a hang")
@@ -110,7 +110,7 @@ def main():
         print(f"{passed} passed, {failed} failed, {skipped} skipped")
         return 0
     t0 = time.monotonic()
-    cmd = ["bash", "tools/fuzz_guest_run.sh", run_dir, o.timeout, str(o.outer)] + vmms
+    cmd = ["bash", "tools/fuzz-guest/fuzz_guest_run.sh", run_dir, o.timeout, str(o.outer)] + vmms
     p = subprocess.run(world_cmd(o.world, cmd), stdout=subprocess.PIPE, text=True,
                        errors="replace")
     took = time.monotonic() - t0
@@ -145,7 +145,7 @@ def main():
                 failed += 1
                 print(f"not ok {n} - {v}: guest {i} of seed {o.seed} ({mode}): {why}")
                 print(f"#   reproduce: {v} --timeout {o.timeout} {' '.join(args)} "
-                      f"{os.path.relpath(keep, ROOT)}   (rebuild: python3 tools/fuzz_guest.py "
+                      f"{os.path.relpath(keep, ROOT)}   (rebuild: python3 tools/fuzz-guest/fuzz_guest.py "
                       f"--seed {o.seed} --only {i} --gen DIR)")
                 for el in err.strip().splitlines()[:8]:
                     print(f"#   stderr: {el}")

@@ -3,22 +3,22 @@
 # exits by reason (in KVM and to the VMM), port I/O and boot stages, emulated
 # instructions, shadow MMU pages, the MMU roots, MMU-root loads and vCPU loads.
 #
-#   tools/kvm-trace.sh [-q] [--raw FILE] [--probes FILE] [-- VMM ARGS...]
+#   tools/inside-kvm/kvm-trace.sh [-q] [--raw FILE] [--probes FILE] [-- VMM ARGS...]
 #
 #   VMM ARGS     default: --timeout 60 -c 'test=boot*' build/kernel.img
-#   -q           do not print the probe table (tools/kvm-probes.sh) first
+#   -q           do not print the probe table (tools/inside-kvm/kvm-probes.sh) first
 #   --raw FILE   keep bpftrace's raw output (maps and events) in FILE
-#   --probes FILE  use this output of tools/kvm-probes.sh, from this same
+#   --probes FILE  use this output of tools/inside-kvm/kvm-probes.sh, from this same
 #                world, instead of running it again (it costs seconds under
 #                emulation)
 #   VMM=PATH     the VMM binary (default build/vmm)
 #
 # It needs a KVM where it runs: on a machine without /dev/kvm run it under
-# tools/in-kvm, as `make trace` does (Debian's kvm_amd under QEMU TCG). Its
+# tools/worlds/in-kvm, as `make trace` does (Debian's kvm_amd under QEMU TCG). Its
 # first line names the world and the KVM it traces.
 #
-# It asks tools/kvm-probes.sh what this host can attach and builds the
-# bpftrace program from the parts in tools/kvm-*.bt that can run here: the
+# It asks tools/inside-kvm/kvm-probes.sh what this host can attach and builds the
+# bpftrace program from the parts in tools/inside-kvm/kvm-*.bt that can run here: the
 # kvm:* and kvmmmu:* tracepoints, the seed's function probes
 # (vmx/svm/pvm_load_mmu_pgd, *_vcpu_load) as kfunc or kprobe where those
 # work, and, where no load_mmu_pgd probe attaches, the MMU root read through
@@ -32,7 +32,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.." || exit 126
+cd "$here/../.." || exit 126
 VMM=${VMM:-build/vmm}
 quiet=0 raw="" probes_file=""
 while [ $# -gt 0 ]; do
@@ -55,14 +55,14 @@ cannot() { say "cannot trace: $*"; exit 126; }
 
 # ---- which world, which KVM ----------------------------------------------------------
 
-# KVM_WORLD is set by tools/in-kvm; run directly, this is the host world.
-kvm=$(bash "$here/kvm-name")
+# KVM_WORLD is set by tools/worlds/in-kvm; run directly, this is the host world.
+kvm=$(bash "$here/../worlds/kvm-name")
 case ${KVM_WORLD:-host} in
-nested) world="nested world (Debian's $(uname -r) under QEMU TCG, tools/in-kvm)" ;;
+nested) world="nested world (Debian's $(uname -r) under QEMU TCG, tools/worlds/in-kvm)" ;;
 *) world="host world ($(uname -r))" ;;
 esac
 say "tracing in the $world; /dev/kvm served by $kvm"
-[ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/in-kvm (make trace does), which boots a KVM under emulation"
+[ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/worlds/in-kvm (make trace does), which boots a KVM under emulation"
 
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
 # Before the probe table: that costs seconds, and without root it is moot.
@@ -76,7 +76,7 @@ if [ -n "$probes_file" ]; then
 else
 	bash "$here/kvm-probes.sh" >"$tmp/probes" 2>&1
 fi
-[ $quiet -eq 1 ] || { say "probes on this host (tools/kvm-probes.sh):"; sed 's/^/  /' "$tmp/probes"; }
+[ $quiet -eq 1 ] || { say "probes on this host (tools/inside-kvm/kvm-probes.sh):"; sed 's/^/  /' "$tmp/probes"; }
 
 # has PROBE: kvm-probes.sh said "PROBE: yes". why PROBE: its reason.
 has() { grep -q "^$1: yes" "$tmp/probes"; }

@@ -2,7 +2,7 @@
 """Render a --trace-json file as a timeline PNG (matplotlib), where
 ui.perfetto.dev cannot be reached to take a screenshot of it.
 
-    /usr/bin/python3 tools/trace_render.py TRACE.json OUT.png [TITLE]
+    /usr/bin/python3 tools/bench/trace_render.py TRACE.json OUT.png [TITLE]
 
 Two lanes, as Perfetto shows them: the VMM's phases, and the vCPU's exits
 (each a slice from KVM_RUN's return to the next entry, coloured by name);

@@ -1,4 +1,4 @@
-"""mmu_history.py: KVM's second stage over time, for tools/mmu_map_report.py.
+"""mmu_history.py: KVM's second stage over time, for tools/inside-kvm/mmu_map_report.py.
 
 The map says what KVM's entries were at the end; this says how they got
 there. The VMM's own operations on guest memory (a view switch's mmap over
@@ -11,13 +11,13 @@ entries (kvmmmu:kvm_mmu_set_spte) of the next touches. And the
 two-dimensional walk: the VMM's --walk lines (GVA -> GPA through the
 guest's tables) joined with every SPTE KVM set for that GPA (GPA -> HPA).
 
-Event lines, each with its time in ns last (tools/kvm-mmu-map.sh):
+Event lines, each with its time in ns last (tools/inside-kvm/kvm-mmu-map.sh):
     ev set GFN SPTE LEVEL T         ev chg GFN LEVEL OLD NEW T
     ev unmap HVA_START HVA_END T    ev zapall T      ev zap ROLE_LEVEL T
     ev npf GPA ERROR_CODE T         ev exit T        ev stage VALUE T
     ev mmap ADDR LEN OFFSET T       ev memslot SLOT GPA SIZE HVA T
     ev done RET T                   (the return of the mmap or ioctl before)
-    ev sp GFN ROLE CREATED T        ev walk GVA PFERR T    (tools/mmu_shadow.py)
+    ev sp GFN ROLE CREATED T        ev walk GVA PFERR T    (tools/inside-kvm/mmu_shadow.py)
     ev pte PTE LEVEL T              ev walkerr PFERR T
 """
 import os
@@ -29,7 +29,7 @@ import spte_decode
 FIELDS = {"set": "xxd", "chg": "xdxx", "unmap": "xx", "zapall": "", "zap": "d", "npf": "xx",
           "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x",
           "sp": "xxd", "walk": "xx", "pte": "xd", "walkerr": "x"}
-BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "bootinfo.h")
+BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "include", "bootinfo.h")
 
 
 def parse(lines):

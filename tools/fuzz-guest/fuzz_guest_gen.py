@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The image generator of the guest fuzzer (tools/fuzz_guest.py drives it).
+"""The image generator of the guest fuzzer (tools/fuzz-guest/fuzz_guest.py drives it).
 
 Boot sectors (512 bytes ending 55 AA, loaded at 0x7c00, started in real
 mode) full of instructions that leave the guest: port I/O of every size and
