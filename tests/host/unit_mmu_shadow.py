@@ -8,25 +8,10 @@ N skipped"; exits nonzero if anything failed.
 """
 import contextlib
 import io
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "inside-kvm"))
-import mmu_history  # noqa: E402
-import mmu_shadow as ms  # noqa: E402
-
-n = passed = failed = 0
-
-
-def check(desc, got, want):
-    global n, passed, failed
-    n += 1
-    if got == want:
-        passed += 1
-        print("ok %d - %s" % (n, desc))
-    else:
-        failed += 1
-        print("not ok %d - %s # got %r, want %r" % (n, desc, got, want))
+from tap import check, finish
+import mmu_history
+import mmu_shadow as ms
 
 
 # Roles: level in bits 0-3, quadrant 5-6, direct 7, access 8-10 (x, w, u).
@@ -98,5 +83,4 @@ check("report: the shadow page's row",
       [l for l in text if l.startswith("0x3 ")],
       ["0x3        4      0         xwu     shadows the guest's level-4 table at GPA 0x3000"])
 
-print("%d passed, %d failed, 0 skipped" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

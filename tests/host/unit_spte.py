@@ -4,24 +4,8 @@ with "N passed, N failed, N skipped"; exits nonzero if anything failed.
 
     python3 tests/host/unit_spte.py
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "inside-kvm"))
-import spte_decode as sd  # noqa: E402
-
-n = passed = failed = 0
-
-
-def check(desc, got, want):
-    global n, passed, failed
-    n += 1
-    if got == want:
-        passed += 1
-        print("ok %d - %s" % (n, desc))
-    else:
-        failed += 1
-        print("not ok %d - %s # got %r, want %r" % (n, desc, got, want))
+from tap import check, finish
+import spte_decode as sd
 
 
 def fields(d, *keys):
@@ -91,5 +75,4 @@ check("ept R W X WB leaf with KVM bits: flags text", sd.flags(sd.decode("ept", 1
       "R W X - A D WB  kvm:mmu-present,host-w,mmu-w")
 check("ept REMOVED_SPTE", sd.decode("ept", REMOVED, 1)["removed"], True)
 
-print("%d passed, %d failed, %d skipped" % (passed, failed, 0))
-sys.exit(1 if failed else 0)
+finish()
