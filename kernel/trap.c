@@ -13,16 +13,6 @@
 #include "views_emul.h"
 #include "../include/ports.h"
 
-struct idt_entry {
-	uint16_t off_lo;
-	uint16_t sel;
-	uint8_t ist;
-	uint8_t type;     /* 0x8e: present, DPL 0, 64-bit interrupt gate */
-	uint16_t off_mid;
-	uint32_t off_hi;
-	uint32_t zero;
-} __attribute__((packed));
-
 /* The state trap_run() leaves for trap_dispatch(); offsets used in asm. */
 struct trap_catch {
 	uint64_t active;
@@ -35,10 +25,7 @@ _Static_assert(offsetof(struct trap_catch, rflags) == 64, "asm offset");
 _Static_assert(offsetof(struct trap_catch, ti) == 72, "asm offset");
 
 struct trap_catch trap_catch_state;
-extern const uint64_t trap_vectors[32];
 extern char trap_run_resume[];
-
-static struct idt_entry idt[32];
 
 static const char *const vector_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -52,16 +39,8 @@ static const char *const vector_names[32] = {
 
 void trap_init(void)
 {
-	for (int v = 0; v < 32; v++) {
-		uint64_t h = trap_vectors[v];
-		idt[v] = (struct idt_entry){
-			.off_lo = (uint16_t)h, .sel = SEL_KERNEL_CODE,
-			.ist = v == VEC_DF ? TSS_IST_DF : 0, .type = 0x8e,
-			.off_mid = (uint16_t)(h >> 16), .off_hi = (uint32_t)(h >> 32),
-		};
-	}
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d =
-		{ sizeof(idt) - 1, (uint64_t)idt };
+		{ sizeof(trap_idt) - 1, (uint64_t)trap_idt };
 	__asm__ volatile("lidt %0" :: "m"(d));
 }
 

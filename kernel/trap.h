@@ -34,6 +34,20 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/* The IDT's gates, made at link time (kernel/trap_entry.asm), and the
+ * entry point of each vector. */
+struct idt_entry {
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;     /* 0x8e: present, DPL 0, 64-bit interrupt gate */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t zero;
+} __attribute__((packed));
+extern const struct idt_entry trap_idt[32];
+extern const uint64_t trap_vectors[32];
+
 struct trap_info {
 	int vector;          /* -1: fn returned without an exception */
 	uint64_t error_code;

@@ -3,14 +3,20 @@
 ; sees one struct trap_frame (kernel/trap.h) for all 32 of them.
 
 bits 64
-section .text
 
 extern trap_dispatch
 extern trap_catch_state
 global trap_vectors
+global trap_idt
 global trap_run
 global trap_run_resume
 
+; The entry points sit low (linker/kernel.ld puts .text.vectors right after
+; the boot code), so each address fits a gate's offset 15:0 and the IDT
+; below is made by the linker, not by code: where CPL0 code runs in KVM's
+; emulator (kvm_pvm) filling 32 gates at boot cost 640 instructions. An
+; entry point that no longer fits fails the link (R_X86_64_16).
+section .text.vectors progbits alloc exec nowrite align=1
 %macro VECTOR 1
 vector_%1:
 %if %1 = 8 || (%1 >= 10 && %1 <= 14) || %1 = 17 || %1 = 21 || %1 = 29 || %1 = 30
@@ -28,6 +34,7 @@ VECTOR i
 %assign i i + 1
 %endrep
 
+section .text
 trap_common:
 	push rax
 	push rbx
@@ -101,6 +108,25 @@ trap_vectors:
 %assign i 0
 %rep 32
 	dq vector_ %+ i
+%assign i i + 1
+%endrep
+
+; 64-bit interrupt gates (SDM vol. 3A, "IDT Descriptors"); tests/guest/
+; traps.c checks each against trap_vectors and kernel/gdt.h's constants.
+align 16
+trap_idt:
+%assign i 0
+%rep 32
+	dw vector_ %+ i			; offset 15:0: the whole address (see above)
+	dw 0x08				; SEL_KERNEL_CODE
+%if i = 8
+	db 1				; #DF on its own stack: TSS_IST_DF
+%else
+	db 0
+%endif
+	db 0x8e				; present, DPL 0, 64-bit interrupt gate
+	dw 0				; offset 31:16
+	dd 0, 0				; offset 63:32, reserved
 %assign i i + 1
 %endrep
 

@@ -3,6 +3,7 @@
  * test-local handler, and the test resumes with the vector, error code and
  * faulting RIP in hand. (No int3: some hosts cannot run it at CPL0.)
  */
+#include "gdt.h"
 #include "test.h"
 #include "trap.h"
 #include "lib.h"
@@ -42,6 +43,21 @@ TEST(traps, "#UD from ud2 is caught with RIP at the instruction")
 	EXPECT_EQ(trap_run(raise_ud, 0, &ti), VEC_UD);
 	EXPECT_EQ(ti.vector, VEC_UD);
 	EXPECT_EQ(ti.rip, (uint64_t)ud_insn);
+}
+
+TEST(traps, "IDT: each gate enters its vector, through the kernel code selector, a present interrupt gate, IST only for #DF")
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d;
+	__asm__ volatile("sidt %0" : "=m"(d));
+	ASSERT_EQ(d.limit, 32 * 16 - 1);
+	const struct idt_entry *g = (const struct idt_entry *)d.base;
+	for (int v = 0; v < 32; v++) {
+		uint64_t off = g[v].off_lo | (uint64_t)g[v].off_mid << 16 | (uint64_t)g[v].off_hi << 32;
+		EXPECT_EQ(off, trap_vectors[v]);
+		EXPECT_EQ(g[v].sel, SEL_KERNEL_CODE);
+		EXPECT_EQ(g[v].type, 0x8e);
+		EXPECT_EQ(g[v].ist, v == VEC_DF ? TSS_IST_DF : 0);
+	}
 }
 
 TEST(traps, "#DE from a division by zero")
