@@ -19,7 +19,7 @@ KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pic -fno-pie
             -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
             -fno-toplevel-reorder -Iinclude -Ikernel -MMD
 
-VMM_SRC  := $(wildcard vmm/*.c)
+VMM_SRC  := $(wildcard vmm/*.c vmm/gdb/*.c)
 VMM_OBJ  := $(VMM_SRC:vmm/%.c=$(B)/vmm-obj/%.o)
 K_CSRC   := $(wildcard kernel/*.c kernel/*/*.c) $(wildcard tests/guest/*.c tests/bench/*.c)
 K_ASRC   := boot/stub.asm $(wildcard kernel/*.asm kernel/*/*.asm)
@@ -64,7 +64,7 @@ $(DEPS_OK): tools/install-deps.sh
 	@mkdir -p $(B) && touch $@
 deps: $(DEPS_OK)
 
-$(B)/vmm-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
+$(B)/vmm-obj/%.o: vmm/%.c $(wildcard vmm/*.h vmm/gdb/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(VMM_CFLAGS) -I$(B)/gen -c $< -o $@
 
@@ -81,7 +81,7 @@ $(B)/vmm: $(VMM_OBJ)
 # The same VMM with AddressSanitizer and UBSan, every report fatal: make
 # test runs the host tests against it as one more suite.
 ASAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-$(B)/vmm-asan-obj/%.o: vmm/%.c $(wildcard vmm/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
+$(B)/vmm-asan-obj/%.o: vmm/%.c $(wildcard vmm/*.h vmm/gdb/*.h include/*.h) $(B)/gen/syscall_names.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(VMM_CFLAGS) $(ASAN_CFLAGS) -I$(B)/gen -c $< -o $@
 $(B)/vmm-asan: $(VMM_SRC:vmm/%.c=$(B)/vmm-asan-obj/%.o)
@@ -133,7 +133,7 @@ FUZZ_loader    := vmm/loader.c vmm/log.c vmm/guest_mem.c
 FUZZ_flags     := vmm/flags.c -Dexit=fuzz_exit
 FUZZ_dump_pt   := vmm/dump_pt.c vmm/guest_mem.c
 FUZZ_insn      := vmm/insn.c
-FUZZ_gdb       := vmm/gdb_packet.c
+FUZZ_gdb       := vmm/gdb/gdb_packet.c
 # Page tables need a few pages of RAM to point at each other; a walk through
 # tables shared in a loop runs to its 100000-table limit: seconds under ASan.
 FUZZ_OPTS_dump_pt := -max_len=20488 -timeout=30
@@ -141,7 +141,7 @@ FUZZ_OPTS_dump_pt := -max_len=20488 -timeout=30
 FUZZ_OPTS_gdb := -max_len=10000
 
 # Each rebuilt only when its own sources change, so replay stays quick.
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.h include/*.h) | $(DEPS_OK)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard vmm/*.h vmm/gdb/*.h include/*.h) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_$*)
 $(foreach f,$(FUZZERS),$(eval $(B)/fuzz/fuzz_$(f): $(filter %.c,$(FUZZ_$(f)))))
@@ -223,9 +223,9 @@ clean:
 
 # The GDB stub (docs/gdb.md). Its i8086 target
 # description, for reading real-mode code, comes from the stub's own table.
-$(B)/gdb/i8086.xml: tools/gdb/gdb_tdesc.c vmm/gdb_regs.c vmm/gdb.h
+$(B)/gdb/i8086.xml: tools/gdb/gdb_tdesc.c vmm/gdb/gdb_regs.c vmm/gdb/gdb.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VMM_CFLAGS) -Ivmm -o $(B)/gdb/tdesc tools/gdb/gdb_tdesc.c vmm/gdb_regs.c
+	$(CC) $(VMM_CFLAGS) -Ivmm -o $(B)/gdb/tdesc tools/gdb/gdb_tdesc.c vmm/gdb/gdb_regs.c
 	$(B)/gdb/tdesc >$@
 
 # make gdb: build, start the VMM with --gdb and gdb on build/kernel.elf

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the GDB stub's packet layer (vmm/gdb_packet.c):
+ * libFuzzer harness for the GDB stub's packet layer (vmm/gdb/gdb_packet.c):
  * the byte-at-a-time receiver, the reply framer and the argument parsers.
  *
  * Input: bytes as a client would send them, fed to gdb_rx_byte() one at a
@@ -16,7 +16,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "gdb_packet.h"
+#include "gdb/gdb_packet.h"
 
 static void check_args(const char *pkt, size_t len)
 {

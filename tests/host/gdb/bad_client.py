@@ -3,7 +3,7 @@
 
 Usage: bad_client.py PORT   (the VMM stopped before the kernel image's first
 instruction, real mode). Prints one TAP-like line per check; exits 1 if any
-failed. Every request must get the reply the stub documents (vmm/gdb_stub.c)
+failed. Every request must get the reply the stub documents (vmm/gdb/gdb_stub.c)
 and the stub must keep answering; the last request detaches, and the guest
 then runs to its exit (tests/host/gdb.sh checks the VMM's status).
 """

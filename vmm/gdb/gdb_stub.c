@@ -28,7 +28,7 @@
 
 #include "gdb.h"
 #include "gdb_packet.h"
-#include "vmm.h"
+#include "../vmm.h"
 
 static struct {
 	int fd;                 /* the client, -1 if none */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#include "guest_mem.h"
+#include "../guest_mem.h"
 
 /* The vCPU's registers as the stub reads and writes them. */
 struct gdb_cpu {

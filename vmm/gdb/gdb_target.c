@@ -27,7 +27,7 @@
 #include <sys/ioctl.h>
 
 #include "gdb.h"
-#include "vmm.h"
+#include "../vmm.h"
 
 #define SW_BP_MAX 64
 #define HW_SLOTS  4
