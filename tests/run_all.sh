@@ -37,6 +37,7 @@ add() {
 # in_world WORLD: the words that run a command in that KVM world, its
 # output headed by the world and the KVM that served it (tests/in_world.sh).
 in_world() { echo bash tests/in_world.sh "$1"; }
+add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/host/kvm_hc.sh
 
 for w in $worlds; do
 	# The host world is native: a tenth of the nested world's time is a

@@ -24,6 +24,13 @@ need=(
 	"/usr/lib/python3/dist-packages/matplotlib:python3-matplotlib"
 	"gdb:gdb"
 	"ip:iproute2"
+	# Building our kvm.ko out of tree (tools/kvm-hc/): Debian's kernel is
+	# built with gcc-12, its objtool links libelf.
+	"make:make"
+	"gcc-12:gcc-12"
+	"patch:patch"
+	"xz:xz-utils"
+	"/usr/lib/x86_64-linux-gnu/libelf.so.1:libelf1"
 )
 
 missing=()
@@ -35,8 +42,14 @@ for pair in "${need[@]}"; do
 		command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
 	fi
 done
-# The nested KVM world (tools/worlds/in-kvm) is made ready once the packages are.
-nested() { bash "$(dirname "$0")/worlds/nested/setup.sh" >/dev/null; }
+# The nested KVM world (tools/worlds/in-kvm) is made ready once the
+# packages are,
+# and our patched kvm modules for it (KVM_MODULES=hc; built once, a few
+# minutes, then cached).
+nested() {
+	bash "$(dirname "$0")/worlds/nested/setup.sh" >/dev/null &&
+		bash "$(dirname "$0")/kvm-hc/build.sh" >/dev/null
+}
 [ ${#missing[@]} -eq 0 ] && { nested; exit 0; }
 
 cmd="apt-get install -y ${missing[*]}"

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "hcall.h"
 #include "kernel.h"
+#include "kvm_hc.h"
 #include "printf.h"
 #include "test.h"
 #include "trap.h"
@@ -101,48 +102,27 @@ TEST(hypercall, "BOOT_INFO copies the block, whole or in part")
 	EXPECT_EQ(hc6(HC_BOOT_INFO, ram_end() - 16, sizeof(copy), 0, 0, 0), -HC_EFAULT);
 }
 
-/* VMCALL (Intel's) or VMMCALL (AMD's) with a number KVM does not know; the
- * RAX it leaves is stored through arg. */
-static void vmcall(void *arg)
-{
-	uint64_t rax = HC_VMCALL_NR(HC_NOP);
-	__asm__ volatile("vmcall" : "+a"(rax) :: "memory");
-	*(uint64_t *)arg = rax;
-}
-
-static void vmmcall(void *arg)
-{
-	uint64_t rax = HC_VMCALL_NR(HC_NOP);
-	__asm__ volatile("vmmcall" : "+a"(rax) :: "memory");
-	*(uint64_t *)arg = rax;
-}
-
 #define KVM_ENOSYS 1000 /* KVM's own hypercall error (linux/kvm_para.h) */
 
-static const char quirk_on[] = "the VMM could not disable KVM's VMCALL-patching quirk "
-			       "here; a VMCALL might hang, so it is not run";
-
-static bool cpu_is_intel(void)
-{
-	uint32_t r[4];
-	cpuid(0, 0, r);
-	return r[1] == 0x756e6547; /* "Genu" */
-}
-
 /* Run the CPU vendor's own hypercall instruction (VMCALL on Intel, VMMCALL
- * on AMD), or the other one: the vector it raised, or -1. */
+ * on AMD), or the other one, with a number KVM does not know: the vector
+ * it raised, or -1 with the RAX it left in *rax. */
 static int hypercall_insn(bool own, uint64_t *rax)
 {
-	struct trap_info ti;
-	return trap_run(own == cpu_is_intel() ? vmcall : vmmcall, rax, &ti);
+	struct kvm_hc_regs r = { .nr = HC_VMCALL_NR(HC_NOP) };
+	int v = kvm_hc_insn(own, &r);
+	*rax = r.ret;
+	return v;
 }
+
+#define NEED_SAFE_VMCALL() do { const char *why_ = kvm_hc_unsafe(); \
+	if (why_) SKIP("%s", why_); } while (0)
 
 /* Which instruction KVM takes differs by vendor (docs/worlds.md, "KVMs differ"). */
 TEST(hypercall, "VMCALL/VMMCALL at CPL0: the other vendor's is a #UD, never a hang")
 {
 	NEED_VMM();
-	if (!(boot_info->features & HC_FEAT_VMCALL_UD))
-		SKIP("%s", quirk_on);
+	NEED_SAFE_VMCALL();
 	uint64_t rax = 0;
 	EXPECT_EQ(hypercall_insn(false, &rax), VEC_UD);
 }
@@ -150,11 +130,10 @@ TEST(hypercall, "VMCALL/VMMCALL at CPL0: the other vendor's is a #UD, never a ha
 TEST(hypercall, "VMCALL/VMMCALL at CPL0: the vendor's own is KVM's (-KVM_ENOSYS) or a #UD")
 {
 	NEED_VMM();
-	if (!(boot_info->features & HC_FEAT_VMCALL_UD))
-		SKIP("%s", quirk_on);
+	NEED_SAFE_VMCALL();
 	uint64_t rax = 0;
 	int v = hypercall_insn(true, &rax);
-	printf("# %s: %s\n", cpu_is_intel() ? "VMCALL" : "VMMCALL",
+	printf("# %s: %s\n", cpu_vendor_intel() ? "VMCALL" : "VMMCALL",
 	       v < 0 ? "taken by KVM, RAX = -1000" : "a #UD (this KVM takes neither)");
 	EXPECT(v == VEC_UD || (v < 0 && rax == (uint64_t)-KVM_ENOSYS));
 }

@@ -1,6 +1,6 @@
 /*
  * Our hypercalls inside KVM itself (include/kvm_hypercall.h): answered by a
- * patched kvm.ko (KVM_MODULES=hc tools/in-kvm ...), through the vendor's
+ * patched kvm.ko (KVM_MODULES=hc tools/worlds/in-kvm ...), through the vendor's
  * own instruction. Everywhere else they SKIP and say why: stock KVM
  * answers -1000, kvm_pvm raises a #UD, QEMU and Bochs have no KVM. They
  * never pass there. The last test prints the calls this guest made, which
