@@ -48,6 +48,7 @@ help:
 	@echo "  trace         look inside KVM while the image boots (docs/inside-kvm.md)"
 	@echo "  mmu-map       KVM's second-stage map for one boot; ARGS='-- VMM ARGS' for another guest or flags"
 	@echo "  bench         figures beside their baselines -> build/bench.json, build/bench.png (docs/bench.md)"
+	@echo "                KVM_MODULES=hc: the nested world with our patched kvm.ko (docs/hypercalls-in-kvm.md)"
 	@echo "  fuzz          every libFuzzer harness, FUZZ_S=$(FUZZ_S) seconds each (docs/fuzzing.md)"
 	@echo "  libfuzz-NAME  one harness; NAME: $(FUZZERS)"
 	@echo "  fuzz-guest    FUZZ_GUESTS=$(FUZZ_GUESTS) generated guests against the VMM's exit paths;"

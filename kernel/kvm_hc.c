@@ -19,7 +19,7 @@ bool cpu_vendor_intel(void)
 	return intel;
 }
 
-static bool ours(uint64_t nr) { return (nr & 0xffff0000u) == KVM_HC_OURS_BASE; }
+static bool ours(uint64_t nr) { return (nr & ~(uint64_t)0xffff) == KVM_HC_OURS_BASE; }
 
 static void vmcall(void *p)
 {

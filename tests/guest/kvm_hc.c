@@ -95,6 +95,8 @@ TEST(kvm_hc, "a number of ours the patch does not know is -KVM_ENOSYS")
 	NEED_OURS();
 	EXPECT_EQ(kvm_hc(KVM_HC_OURS_BASE, 0, 0, 0, 0), (uint64_t)-KVM_HC_ENOSYS);
 	EXPECT_EQ(kvm_hc(KVM_HC_OURS_BASE | 0xffff, 0, 0, 0, 0), (uint64_t)-KVM_HC_ENOSYS);
+	/* RAX is 64 bits in long mode: ECHO's number above bit 31 is not ours */
+	EXPECT_EQ(kvm_hc((1ull << 32) | KVM_HC_OURS_ECHO, 1, 2, 3, 4), (uint64_t)-KVM_HC_ENOSYS);
 }
 
 TEST(kvm_hc, "the other vendor's instruction is still a #UD, and KVM counts nothing for it")
