@@ -19,6 +19,11 @@ in_kvm() {
 
 KVM_WORLD=bogus in_kvm true
 check "world: KVM_WORLD=bogus is refused: 125, saying so" 125 "KVM_WORLD='bogus': expected host or nested"
+KVM_MODULES=bogus in_kvm true
+check "modules: KVM_MODULES=bogus is refused: 125, saying so" 125 "KVM_MODULES='bogus': expected stock or hc"
+KVM_MODULES=hc KVM_WORLD=host in_kvm true
+check "modules: KVM_MODULES=hc in the host world is refused: 125, saying why" 125 \
+	"KVM_MODULES=hc: the host's own KVM is not ours to replace"
 in_kvm
 check "usage: no command: 125, saying so" 125 "usage: tools/worlds/in-kvm"
 if [ -c /dev/kvm ]; then
