@@ -43,9 +43,8 @@ for pair in "${need[@]}"; do
 	fi
 done
 # The nested KVM world (tools/worlds/in-kvm) is made ready once the
-# packages are,
-# and our patched kvm modules for it (KVM_MODULES=hc; built once, a few
-# minutes, then cached).
+# packages are, and our patched kvm modules for it (KVM_MODULES=hc; built
+# once, a minute or two, then cached).
 nested() {
 	bash "$(dirname "$0")/worlds/nested/setup.sh" >/dev/null &&
 		bash "$(dirname "$0")/kvm-hc/build.sh" >/dev/null

@@ -79,7 +79,10 @@ patch -d "$work/$src_pkg" -p1 --no-backup-if-mismatch <"$here/kvm-hc.patch" >&2 
 	die "kvm-hc.patch does not apply to $src_pkg $version"
 
 say "building kvm.ko and kvm-amd.ko (a minute on 2 cores; log $dir/build.log)"
-if ! make -C "$hdr" M="$work/$src_pkg/arch/x86/kvm" CONFIG_KVM_INTEL= -j"$(nproc)" modules \
+# Run from make (install-deps under the Makefile), the outer make's flags
+# and variables (MAKEFLAGS: CC=..., -j) must not reach the kernel's build.
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	make -C "$hdr" M="$work/$src_pkg/arch/x86/kvm" CONFIG_KVM_INTEL= -j"$(nproc)" modules \
 	>"$dir/build.log" 2>&1; then
 	tail -n 20 "$dir/build.log" >&2
 	die "the module build failed (whole log: $dir/build.log)"
