@@ -140,23 +140,29 @@ for n in "${broken[@]}"; do
 	echo "=== $n (exit ${rc[$n]}, $(log "$n")):"
 	cat "$(log "$n")"
 done
-declare -A wp=() wf=() ws=() wt=() wkvm=()
+# One line per world and KVM (the nested world with our kvm modules is a
+# line of its own); "none" is the suites that need no KVM.
+declare -A wp=() wf=() ws=() wt=()
+keys=()
 tp=0 tf=0 ts=0
 for n in "${names[@]}"; do
 	read -r p _ f _ s _ <<<"$(closing "$n" | tr -d ,)"
 	read -r wn wk <<<"$(world_of "$n")"
 	[ "$n" = "host world" ] && wn=host wk="none here"
-	wkvm[$wn]=$wk
-	wp[$wn]=$((${wp[$wn]:-0} + ${p:-0})) wf[$wn]=$((${wf[$wn]:-0} + ${f:-0}))
-	ws[$wn]=$((${ws[$wn]:-0} + ${s:-0})) wt[$wn]=$((${wt[$wn]:-0} + secs[$n]))
+	[ "$wn" = - ] && wn=none wk="(QEMU, Bochs, units)"
+	k="$wn|$wk"
+	[ -n "${wp[$k]+set}" ] || keys+=("$k")
+	wp[$k]=$((${wp[$k]:-0} + ${p:-0})) wf[$k]=$((${wf[$k]:-0} + ${f:-0}))
+	ws[$k]=$((${ws[$k]:-0} + ${s:-0})) wt[$k]=$((${wt[$k]:-0} + secs[$n]))
 	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${s:-0}))
 done
 echo "=== per world (seconds: its suites' times added up; they ran two at a time)"
-for w in host nested -; do
-	[ -n "${wkvm[$w]+set}" ] || continue
-	printf 'world %-7s KVM %-22s %4d passed, %d failed, %d skipped, %d s\n' \
-		"$([ "$w" = - ] && echo none || echo "$w")" "$([ "$w" = - ] && echo '(QEMU, Bochs, units)' || echo "${wkvm[$w]}")" \
-		"${wp[$w]}" "${wf[$w]}" "${ws[$w]}" "${wt[$w]}"
+for w in host nested none; do
+	for k in "${keys[@]}"; do
+		[ "${k%%|*}" = "$w" ] || continue
+		printf 'world %-7s KVM %-22s %4d passed, %d failed, %d skipped, %d s\n' \
+			"$w" "${k#*|}" "${wp[$k]}" "${wf[$k]}" "${ws[$k]}" "${wt[$k]}"
+	done
 done
 [ ${#broken[@]} -eq 0 ] || echo "suites that failed: ${broken[*]}"
 echo "make test took $(((SECONDS - t0) / 60)) min $(((SECONDS - t0) % 60)) s"
