@@ -14,7 +14,7 @@
 #define PORT_E9            0xe9   /* Bochs port_e9_hack console; reads 0xe9 */
 #define PORT_BOCHS_POWER   0x8900 /* "Shutdown" written byte by byte: power off */
 
-/* Exit statuses (DESIGN.md): 0 ok, 1-122 the guest's, and these. */
+/* Exit statuses (docs/vmm.md): 0 ok, 1-122 the guest's, and these. */
 #define EXIT_GUEST_CRASH   123    /* triple fault, unhandled exception, abort */
 #define EXIT_TIMEOUT       124
 #define EXIT_VMM_FAILED    125

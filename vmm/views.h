@@ -1,5 +1,5 @@
 /*
- * EPT views emulated by the VMM (DESIGN.md, "VMFUNC and EPT: two worlds").
+ * EPT views emulated by the VMM (docs/vmfunc.md, "Emulated: our VMM on KVM").
  *
  * A view is guest-physical memory as the guest sees it after VMFUNC(0, i).
  * View 0 is the identity: every GPA is backed by its own offset of the RAM
