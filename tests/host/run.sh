@@ -462,15 +462,17 @@ seccomp_of() {
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
 }
+# modes_all MODE: every thread's mode is MODE, whatever their count: Linux
+# 6.18 lists KVM's NX huge page recovery worker (kvm-nx-lpage-re) as a
+# thread of the VMM's process, and it shows the process's mode (kvm_pvm
+# host: 2 and 2, 0 and 0 without).
+modes_all() { [ -n "$modes" ] && [ -z "$(echo "$modes" | grep -vx "$1")" ]; }
 seccomp_of "$spinning" "$(guest spin)"
-[ -n "$modes" ] && [ -z "$(echo "$modes" | grep -vx 2)" ] &&
+modes_all 2 &&
 	ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" ||
 	not_ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" "modes: $modes"
-# Every thread, whatever their count: Linux 6.18 lists KVM's NX huge page
-# recovery worker (kvm-nx-lpage-re) as a thread of the VMM's process, and
-# it shows the process's mode (kvm_pvm host: 2 and 2, 0 and 0 without).
 seccomp_of "$spinning" --no-sandbox "$(guest spin)"
-[ -n "$modes" ] && [ -z "$(echo "$modes" | grep -vx 0)" ] &&
+modes_all 0 &&
 	ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" ||
 	not_ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" "modes: $modes"
 VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: a call off the allowlist (test hook) ends with 125, naming it" 125 \

@@ -600,7 +600,7 @@ shadow_checks() {
 		not_ok "${shadow_tests[0]}$note" "get_page '$n_sp', created '$created', $rows rows"
 	fi
 
-	local n_w="" n_e="" n_f="" pages=0 r chain lv prev e v gpa size
+	local n_w="" n_e="" n_f="" pages=0 chain lv prev v gpa size
 	first '^walks: ([0-9]+) of ([0-9]+) distinct GVA pages, ([0-9]+) entries read, ([0-9]+) failed' &&
 		n_w=${BASH_REMATCH[1]} n_e=${BASH_REMATCH[3]} n_f=${BASH_REMATCH[4]}
 	[ -n "$n_w" ] && [ "$n_w" -ge 1 ] && [ "$n_e" -ge "$n_w" ] || bad="walks '$n_w', entries '$n_e'"
@@ -635,20 +635,19 @@ shadow_checks() {
 	check "${shadow_tests[2]}$note (stages:$stages)" \
 		"stages '$stages', shadow pages per phase $sum_sp of '$created', walks $sum_w of '$n_w'" [ $held = yes ]
 }
-# Where this KVM shadows the guest's tables for the boot above: kvm_pvm
-# (measured), or kvm_amd/kvm_intel without NPT/EPT.
+# Where this KVM shadowed the guest's tables for the boot above: the map's
+# format says so, as kvm-mmu-map.sh read it from the KVM (pte: kvm_pvm, or
+# kvm_amd/kvm_intel without NPT/EPT).
 shadow_why_not=$why_not
-if [ -z "$shadow_why_not" ] && [ $sptes = yes ]; then
-	case $flavor in
-	kvm_amd) yes_param=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null) ;;
-	kvm_intel) yes_param=$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null) ;;
-	*) yes_param="" ;;
-	esac
-	[[ $yes_param == [Yy1] ]] &&
-		shadow_why_not="$flavor maps this guest with NPT/EPT (a TDP MMU): no shadow pages; the nested world checks them with npt=0"
+if [ -z "$shadow_why_not" ]; then
+	mapfile -t L <"$tmp/map"
+	if ! first '^== KVM.s second stage for this run \((npt|ept|pte);'; then
+		shadow_why_not="the map run above printed no map header"
+	elif [ "${BASH_REMATCH[1]}" != pte ]; then
+		shadow_why_not="$flavor maps this guest with ${BASH_REMATCH[1]^^} (a TDP MMU): no shadow pages; the nested world checks them with npt=0"
+	fi
 fi
 shadow_run() { shadow_checks "$tmp/map"; }
-[ -z "$shadow_why_not" ] && [ ! -s "$tmp/map" ] && shadow_why_not="the map run above did not run"
 run_or_skip "$shadow_why_not" shadow_run "${shadow_tests[@]}"
 
 # The same with kvm_amd reloaded with npt=0 (shadow paging), in the nested
