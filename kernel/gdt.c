@@ -14,7 +14,8 @@ struct tss {
 
 static struct tss tss;
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
-static uint64_t gdt[5];
+static uint8_t ring0_stack[8192] __attribute__((aligned(16)));
+static uint64_t gdt[7];
 
 static void set_tss_descriptor(uint64_t *d, uint64_t base, uint32_t limit)
 {
@@ -28,7 +29,10 @@ void gdt_init(void)
 	gdt[0] = 0;
 	gdt[SEL_KERNEL_CODE / 8] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	gdt[SEL_KERNEL_DATA / 8] = 0x00cf92000000ffffull;
+	gdt[SEL_USER_DATA / 8] = 0x00cff2000000ffffull;   /* data, DPL 3 */
+	gdt[SEL_USER_CODE / 8] = 0x00affa000000ffffull;   /* 64-bit code, DPL 3 */
 	tss.ist[TSS_IST_DF - 1] = (uint64_t)(df_stack + sizeof(df_stack));
+	tss.rsp[0] = (uint64_t)(ring0_stack + sizeof(ring0_stack));
 	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
 	set_tss_descriptor(&gdt[SEL_TSS / 8], (uint64_t)&tss, sizeof(tss) - 1);
 

@@ -67,6 +67,8 @@ static void resume_catch(struct trap_frame *f)
 	f->rbx = c->rbx; f->rbp = c->rbp;
 	f->r12 = c->r12; f->r13 = c->r13; f->r14 = c->r14; f->r15 = c->r15;
 	f->rsp = c->rsp;
+	f->cs = SEL_KERNEL_CODE;   /* fn may have faulted at CPL3 (usermode.c) */
+	f->ss = SEL_KERNEL_DATA;
 	f->rflags = c->rflags;
 	f->rip = (uint64_t)trap_run_resume;
 	f->rax = f->vector;

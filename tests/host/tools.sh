@@ -575,6 +575,60 @@ check "${mmu_tests[5]} (stages:$stages; $ins installed, $rem removed before the 
 }
 run_or_skip "$why_not" mmu_run "${mmu_tests[@]}"
 
+# ---- kvm-mmu-map.sh: a stretch of CPL3 code ---------------------------------------
+
+# The guest's usermode test (kernel/usermode.c) runs a routine at CPL3 that
+# writes 8 pages, and prints the GPAs of its code page and data pages. Every
+# KVM maps them. On kvm_pvm, which installs no SPTE for CPL0 code, they are
+# the run's only SPTEs, and each carries the guest's own permissions; measured
+# there: 9 entries, 9 kvm_mmu_set_spte, pf_fixed 9, the code page P-X U (not
+# writable), the data pages P W NX U A D (docs/inside-kvm.md, "CPL3 code").
+cpl3_tests=(
+	"mmu-cpl3: the usermode test passed under kvm-mmu-map.sh and printed its pages' GPAs"
+	"mmu-cpl3: its code page and 8 data pages are in KVM's map at level 1 (kvm_pvm: they are the whole map)"
+	"mmu-cpl3: each shadow entry has the guest's permissions: code U and not W, data U W NX and dirty"
+)
+cpl3_run() {
+	SECONDS=0
+	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c 'test=usermode*' "$IMAGE" \
+		>"$tmp/cpl3" 2>&1
+	local status=$? g bad="" code="" data=()
+	echo "# kvm-mmu-map.sh -c test=usermode*: ${SECONDS}s, status $status"
+	mapfile -t L <"$tmp/cpl3"
+	declare -A lvl=() fl=()
+	local nmap=0
+	for l in "${L[@]}"; do
+		[[ $l =~ ^(0x[0-9a-f]+)\ +0x[0-9a-f]+\ +0x[0-9a-f]{16}\ +0x[0-9a-f]+\ +([1-5])\ [0-9]+[KMGT]\ +(.*)$ ]] || continue
+		g=$((BASH_REMATCH[1])) nmap=$((nmap + 1))
+		lvl[$g]=${BASH_REMATCH[2]} fl[$g]=${BASH_REMATCH[3]}
+	done
+	if first '^# usermode: code page GPA (0x[0-9a-f]+), data pages GPA(( 0x[0-9a-f]+){8})$'; then
+		code=$((BASH_REMATCH[1] >> 12))
+		for g in ${BASH_REMATCH[2]}; do data+=($((g >> 12))); done
+	fi
+	first '^[0-9]+ passed, 0 failed, 0 skipped$'
+	local passed_all=no
+	[ "$status" -eq 0 ] && [ -n "$R" ] && [ -n "$code" ] && passed_all=yes
+	check "${cpl3_tests[0]}" "status $status, summary '${R:-none}', code page '${code:-none}'" [ $passed_all = yes ]
+	[ -n "$code" ] || { printf '#   %s\n' "${L[@]: -15}"; skip "${cpl3_tests[1]}" "no GPAs printed"; skip "${cpl3_tests[2]}" "no GPAs printed"; return; }
+	for g in "$code" "${data[@]}"; do
+		[ "${lvl[$g]:-}" = 1 ] || bad="${bad:+$bad; }gfn $(printf 0x%x "$g") at level '${lvl[$g]:-not mapped}'"
+	done
+	[ $flavor != kvm_pvm ] || [ "$nmap" = 9 ] || bad="${bad:+$bad; }$nmap entries, not just the 9 of CPL3"
+	check "${cpl3_tests[1]} ($nmap entries in the map)" "$bad" [ -z "$bad" ]
+	if [ $flavor != kvm_pvm ]; then
+		skip "${cpl3_tests[2]}" "$flavor maps its guest's CPL0 accesses too: a frame's last entry need not be the CPL3 routine's"
+		return
+	fi
+	bad=""
+	[[ ${fl[$code]} =~ ^P\ -\ X\ U\  ]] || bad="code: '${fl[$code]}'"
+	for g in "${data[@]}"; do
+		[[ ${fl[$g]} =~ ^P\ W\ NX\ U\ A\ D\  ]] || bad="${bad:+$bad; }gfn $(printf 0x%x "$g"): '${fl[$g]}'"
+	done
+	check "${cpl3_tests[2]}" "$bad" [ -z "$bad" ]
+}
+run_or_skip "$why_not" cpl3_run "${cpl3_tests[@]}"
+
 # ---- kvm-mmu-map.sh: a shadow MMU ------------------------------------------------
 
 # shadow_checks FILE [NOTE]: the shadow MMU's sections of a kvm-mmu-map.sh

@@ -71,7 +71,8 @@ held_run() {
 	grep -i lost "$tmp/bt.err" | while IFS= read -r l; do say "bpftrace: $l"; done
 }
 
-# bpf_stop: SIGINT bpftrace until it has ended (a zombie, left for wait).
+# bpf_stop: SIGINT bpftrace until it has ended (a zombie, or already
+# reaped by bash, which keeps its status for wait).
 # bpftrace 0.17 looks for its SIGINT only between waits for events: one that
 # lands while it reads a burst is seen at the next event or signal, and
 # after the VMM's exit none come. Seen on kvm_pvm: about one stop in six hung
@@ -79,7 +80,7 @@ held_run() {
 bpf_stop() {
 	local st=R n=0
 	kill -INT "$bpid"
-	while read -r _ _ st _ <"/proc/$bpid/stat" && [ "$st" != Z ]; do
+	while read -r _ _ st _ 2>/dev/null <"/proc/$bpid/stat" && [ "$st" != Z ]; do
 		read -r -t 0.5 -u "$tick"
 		n=$((n + 1))
 		if [ $n -ge 60 ]; then
@@ -87,6 +88,6 @@ bpf_stop() {
 			kill -KILL "$bpid"
 			return
 		fi
-		kill -INT "$bpid"
+		kill -INT "$bpid" 2>/dev/null
 	done
 }
