@@ -76,18 +76,26 @@ held_run() {
 # bpftrace 0.17 looks for its SIGINT only between waits for events: one that
 # lands while it reads a burst is seen at the next event or signal, and
 # after the VMM's exit none come. Seen on kvm_pvm: about one stop in six hung
-# for good on a single SIGINT; a second one ends it.
+# for good in epoll_wait on a single SIGINT; a second one ended it. A
+# bpftrace that saw the first is busy printing its maps and detaching (for
+# seconds under TCG), and a second SIGINT then cuts its output short: so it
+# is sent only to one found idle in epoll_wait at two looks 0.5 s apart.
 bpf_stop() {
-	local st=R n=0
+	local st=R w n=0 idle=0
 	kill -INT "$bpid"
 	while read -r _ _ st _ 2>/dev/null <"/proc/$bpid/stat" && [ "$st" != Z ]; do
 		read -r -t 0.5 -u "$tick"
-		n=$((n + 1))
-		if [ $n -ge 60 ]; then
-			say "bpftrace: still running 30 s after SIGINT; killed, its END counts are lost"
-			kill -KILL "$bpid"
+		w="" n=$((n + 1))
+		read -r w 2>/dev/null <"/proc/$bpid/wchan"   # no newline: status 1
+		if [ "$w" = do_epoll_wait ]; then idle=$((idle + 1)); else idle=0; fi
+		if [ $idle -ge 2 ]; then
+			kill -INT "$bpid" 2>/dev/null
+			idle=0
+		fi
+		if [ $n -ge 600 ]; then
+			say "bpftrace: still running 5 minutes after SIGINT; killed, its END output is lost"
+			kill -KILL "$bpid" 2>/dev/null
 			return
 		fi
-		kill -INT "$bpid" 2>/dev/null
 	done
 }
