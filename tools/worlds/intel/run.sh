@@ -57,6 +57,10 @@ rm "$job/job.cpio"
 cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off nokaslr tsc=reliable lpj=400000 cryptomgr.notests"
 jobcyl=$(python3 "$here/pack.py" job "$job/initrd" "$cmdline" "$job/job.img") || die "cannot write the job disk"
 rm "$job/initrd"
+# Bochs locks a disk image by a file beside its path: reached through a
+# link of the job's own, the cached boot disk serves runs side by side
+# (the guest has no disk driver; nothing writes to it).
+ln -s "$world/boot.img" "$job/boot.img"
 
 # Bochs: the CPU model PLATFORM.md measured kvm_intel on; RAM for the
 # kernel (74 MiB), the initrd twice while it unpacks, and the VMM's guests.
@@ -67,7 +71,7 @@ romimage: file=$bios
 vgaromimage: file=$vgabios
 display_library: term
 sound: driver=dummy
-ata0-master: type=disk, path=$world/boot.img, mode=flat, cylinders=$(cat "$world/boot.cyl"), heads=16, spt=63
+ata0-master: type=disk, path=$job/boot.img, mode=flat, cylinders=$(cat "$world/boot.cyl"), heads=16, spt=63
 ata0-slave: type=disk, path=$job/job.img, mode=flat, cylinders=$jobcyl, heads=16, spt=63
 boot: disk
 clock: sync=none, time0=local
