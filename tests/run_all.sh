@@ -57,6 +57,14 @@ for w in $worlds; do
 	add $((71 / k)) "gdb [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 		GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 done
+# The intel world (kvm_intel, nested=1, under Bochs: tools/worlds/intel/)
+# on every machine: the guest suite, where the vmx tests run as an L1
+# hypervisor on KVM's nested VMX; the VMM's host tests; the GDB stub, whose
+# watchpoint test runs there. Each suite boots the world once (~35 s).
+add 45 "guest-vmm [intel]" $(in_world intel) bash tests/run_guest.sh vmm
+add 400 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+add 200 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
+	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.
 add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/host/kvm_hc.sh
