@@ -122,6 +122,6 @@ status=$(python3 "$here/control.py" "$job/ctl" "$top") || status=
 if [ -n "$status" ] && [ -z "$why" ]; then
 	exit "$status"
 fi
-echo "in-kvm: the intel world ended ${why:-without reporting a status (Bochs: $(grep -m1 -E 'PANIC|FATAL|ERROR' "$job/bochs.log" || echo 'no message'))}; its console:" >&2
+echo "in-kvm: the intel world failed: ${why:-it ended without reporting a status (Bochs: $(grep -m1 -E 'PANIC|FATAL|ERROR' "$job/bochs.log" || echo 'no message'))}; its console:" >&2
 tail -n 30 "$job/console.log" 2>/dev/null | sed 's/^/in-kvm:   /' >&2
 exit 125

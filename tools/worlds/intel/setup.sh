@@ -25,7 +25,7 @@ seq sleep timeout date stat dirname basename readlink realpath mktemp mkfifo kil
 nproc id uname true false yes dd truncate sha256sum md5sum base64 comm paste tac
 fold join nl split du df sync stdbuf nohup ps pgrep pkill setsid taskset flock
 script xxd hexdump nm objdump readelf gdb /usr/bin/python3 ip getconf whoami hostname
-install numfmt shuf"
+install numfmt shuf setpriv"
 MODULES="irqbypass kvm kvm-intel"
 
 here=$(cd "$(dirname "$0")" && pwd)
