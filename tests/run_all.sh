@@ -62,8 +62,8 @@ done
 # hypervisor on KVM's nested VMX; the VMM's host tests; the GDB stub, whose
 # watchpoint test runs there. Each suite boots the world once (~35 s).
 add 45 "guest-vmm [intel]" $(in_world intel) bash tests/run_guest.sh vmm
-add 400 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
-add 200 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
+add 95 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+add 80 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.

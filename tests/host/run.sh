@@ -23,13 +23,6 @@ kvm_amd) own=VMMCALL resets=yes ;;
 kvm_intel) own=VMCALL resets=no ;;
 *) own=none resets=no ;;
 esac
-# In the intel world (kvm_intel under Bochs 2.7) a guest that spins with
-# interrupts off and never exits hangs the whole machine: Bochs recomputes
-# the interrupt masks at VM entry before it sets in_vmx_guest, so L0 gets
-# no interrupt while such a guest runs (docs/worlds.md). The tests that
-# need tests/guests/spin.asm (real mode, IF=0) SKIP there, with that.
-if0_hang=
-[ "${KVM_WORLD:-}" = intel ] && if0_hang="the intel world: Bochs 2.7 masks L0's interrupts while a VMX guest entered with IF=0 runs (cpu/vmx.cc: VM entry recomputes the masks before in_vmx_guest = 1), so this guest's spin would hang the whole machine"
 
 for g in com1 rep_outsb exit_status bootinfo triple_fault spin vmcall unknown_port mmio hlt_cli hypercall \
 	vmfunc vmfunc_prefix flood bad_size; do
