@@ -36,7 +36,8 @@ nested=$(bash "$here/../nested/setup.sh") || die "the kernel could not be fetche
 abi=$(basename "$nested")
 dir=${INTEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm-intel}/$abi
 stamp=$dir/ready
-want=$(cat "$here/setup.sh" "$here/init" "$here/mbr.asm" "$here/stage.asm" "$here/pack.py" | sha256sum | cut -c1-16)
+want=$(cat "$here/setup.sh" "$here/init" "$here/mbr.asm" "$here/stage.asm" "$here/pack.py" \
+	"$here/../copy-modules.sh" | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	echo "$dir"
 	exit 0
@@ -69,11 +70,8 @@ chmod 1777 "$root/tmp"
 cp "$busybox" "$root/inkvm/busybox"
 cp "$here/init" "$root/init"
 chmod 755 "$root/init"
-for m in $MODULES; do
-	ko=$(find "$work/x/lib/modules/$abi" -name "$m.ko" -o -name "$m.ko.xz" | head -n1)
-	[ -n "$ko" ] || die "module $m.ko is not in linux-image-$abi"
-	case $ko in *.xz) xz -dc "$ko" >"$root/inkvm/modules/$m.ko" ;; *) cp "$ko" "$root/inkvm/modules/" ;; esac
-done
+bash "$here/../copy-modules.sh" "$work/x/lib/modules/$abi" "$root/inkvm/modules" $MODULES ||
+	die "the kernel package linux-image-$abi lacks a module the world loads"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$dir/base.cpio"
 
 # sysroot.cpio: paths as on this machine, so a job's scripts run as here.
