@@ -75,7 +75,7 @@ add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/
 add 173 "host-asan [$fast]" $(in_world $fast) env VMM=build/vmm-asan GUESTS=build/guests \
 	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 	bash tests/host/run.sh
-add 28 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
+add 100 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
 add 1 unit-guest-mem build/unit_guest_mem
 add 1 unit-hypercall build/unit_hypercall
 add 1 unit-views build/unit_views
