@@ -167,7 +167,7 @@ for n in "${names[@]}"; do
 	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${s:-0}))
 done
 echo "=== per world (seconds: its suites' times added up; they ran two at a time)"
-for w in host nested none; do
+for w in host nested intel none; do
 	for k in "${keys[@]}"; do
 		[ "${k%%|*}" = "$w" ] || continue
 		printf 'world %-7s KVM %-22s %4d passed, %d failed, %d skipped, %d s\n' \
