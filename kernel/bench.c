@@ -9,7 +9,7 @@ extern const struct bench __benches_start[], __benches_end[];
 
 static uint32_t samples[BENCH_SAMPLES];
 
-void bench_samples(const char *name, void (*op)(void))
+void bench_time(uint32_t *out, void (*op)(void))
 {
 	for (int i = 0; i < 10; i++) /* warm up: fault in code, data, exits */
 		op();
@@ -17,12 +17,22 @@ void bench_samples(const char *name, void (*op)(void))
 		uint64_t t0 = rdtsc();
 		op();
 		uint64_t d = rdtsc() - t0;
-		samples[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	}
+}
+
+void bench_print(const char *name, const uint32_t *s)
+{
 	printf("bench-samples %s %lu", name, clock_tsc_khz());
 	for (int i = 0; i < BENCH_SAMPLES; i++)
-		printf(" %u", samples[i]);
+		printf(" %u", s[i]);
 	printf("\n");
+}
+
+void bench_samples(const char *name, void (*op)(void))
+{
+	bench_time(samples, op);
+	bench_print(name, samples);
 }
 
 void bench_value(const char *name, uint64_t value, const char *unit)

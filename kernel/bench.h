@@ -16,6 +16,10 @@
 
 /* Time op() BENCH_SAMPLES times (after a warm-up) and print the samples. */
 void bench_samples(const char *name, void (*op)(void));
+/* The two halves, for code that cannot print where it runs (an L2):
+ * bench_time() fills out[BENCH_SAMPLES], bench_print() prints them. */
+void bench_time(uint32_t *out, void (*op)(void));
+void bench_print(const char *name, const uint32_t *samples);
 void bench_value(const char *name, uint64_t value, const char *unit);
 
 /* Run every registered benchmark, or the one `-c bench=NAME` names. False,

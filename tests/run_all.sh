@@ -57,6 +57,14 @@ for w in $worlds; do
 	add $((71 / k)) "gdb [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 		GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 done
+# The intel world (kvm_intel, nested=1, under Bochs: tools/worlds/intel/)
+# on every machine: the guest suite, where the vmx tests run as an L1
+# hypervisor on KVM's nested VMX; the VMM's host tests; the GDB stub, whose
+# watchpoint test runs there. Each suite boots the world once (~35 s).
+add 45 "guest-vmm [intel]" $(in_world intel) bash tests/run_guest.sh vmm
+add 95 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+add 80 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
+	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.
 add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/host/kvm_hc.sh
@@ -67,7 +75,7 @@ add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/
 add 173 "host-asan [$fast]" $(in_world $fast) env VMM=build/vmm-asan GUESTS=build/guests \
 	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 	bash tests/host/run.sh
-add 28 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
+add 100 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
 add 1 unit-guest-mem build/unit_guest_mem
 add 1 unit-hypercall build/unit_hypercall
 add 1 unit-views build/unit_views
@@ -159,7 +167,7 @@ for n in "${names[@]}"; do
 	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${s:-0}))
 done
 echo "=== per world (seconds: its suites' times added up; they ran two at a time)"
-for w in host nested none; do
+for w in host nested intel none; do
 	for k in "${keys[@]}"; do
 		[ "${k%%|*}" = "$w" ] || continue
 		printf 'world %-7s KVM %-22s %4d passed, %d failed, %d skipped, %d s\n' \

@@ -7,7 +7,9 @@ latency distributions, each with its unit and run count).
 
 The figures that need a KVM are run in every world there is (tools/worlds/in-kvm):
 the host world when /dev/kvm is usable here, and the nested world (Debian's
-kvm_amd under QEMU TCG) always. This script re-runs itself there with
+kvm_amd under QEMU TCG) always; with KVM_WORLD=intel, the intel world
+(kvm_intel under Bochs) alone, where the kernel is an L1 hypervisor and its
+L2's VMFUNC is timed against an L2 VMCALL round trip to L1. This script re-runs itself there with
 --in-world; that part writes its figures to a file in build/, which this
 part merges. QEMU TCG's run of the same image needs no KVM and stays on
 this machine. Every figure is labelled world/KVM (e.g. nested/kvm_amd) and
@@ -39,6 +41,9 @@ QEMU = ["qemu-system-x86_64", "-machine", "pc", "-m", "128", "-drive",
 CAVEATS = {
     "nested": "Debian 6.1's kvm_amd inside QEMU TCG on this machine: times are "
               "TCG times, not hardware times; ratios still compare",
+    "intel": "Debian 6.1's kvm_intel (nested=1) inside Bochs 2.7 on this machine: "
+             "times are Bochs times (its TSC is ips-based), not hardware times; "
+             "ratios still compare",
 }
 KVM_CAVEATS = {
     "kvm_pvm": "CPL0 guest code runs in KVM's instruction emulator",
@@ -193,7 +198,7 @@ def kvm_figures():
     (tools/worlds/in-kvm sets KVM_WORLD). Returns the world, its KVM, the figures
     by key and the table rows."""
     world = os.environ.get("KVM_WORLD")
-    if world not in ("host", "nested"):
+    if world not in ("host", "nested", "intel"):
         sys.exit("bench: --in-world runs under tools/worlds/in-kvm, which sets KVM_WORLD")
     kvm = subprocess.run([KVM_NAME], capture_output=True, text=True).stdout.strip()
     if os.path.exists(HC_PARAM):
@@ -262,6 +267,11 @@ def kvm_figures():
     pair("VMFUNC view 0 <-> 1 (4K) + first read", "vmfunc_touch_4k_v0", "vmfunc_touch_4k",
          "the same between views 1 and 2", "vmfunc_touch_4k_v0_ns", "vmfunc_touch_4k_ns",
          "vmfunc_touch_4k_v0_vs_views_1_2", "")
+    # The native world (kvm_intel nested=1): L2's VMFUNC, which KVM's nested
+    # EPTP switching serves in L0, against a VMCALL NOP that goes to L1.
+    pair("L2 VMFUNC, switches view (4K)", "l2_vmfunc_switch_4k", "l2_vmcall_nop",
+         "L2 VMCALL NOP round trip to L1", "l2_vmfunc_switch_ns", "l2_vmcall_nop_ns",
+         "l2_vmfunc_vs_vmcall", "")
     pair("view switch by memslot swap*", "view_switch_memslot", "vmfunc_switch_4k",
          "VMFUNC switch (remap)", "memslot_switch_ns", "vmfunc_switch_ns",
          "memslot_switch_vs_vmfunc_switch", "")
@@ -313,6 +323,11 @@ def kvm_figures():
     suite_runs = [run_ns([VMM, IMG]) for _ in range(3)]
     suite = statistics.median(suite_runs)
     latency("whole suite, our VMM", [x / 1e6 for x in suite_runs], "ms")
+    if world == "intel":
+        res["suite_vmm_ns"] = round(suite)
+        rows.append(("whole suite, our VMM", f"{suite / 1e6:.2f} ms", "QEMU KVM, same image",
+                     "not run: QEMU is not in the intel world's initramfs", "-", ""))
+        return {"world": world, "kvm": kvm, "figures": res, "rows": rows}
     whole("whole suite, our VMM", suite, "QEMU KVM, same image", QEMU + ["-accel", "kvm"],
           1, ("suite_vmm_ns", "suite_qemu_kvm_ns", "suite_vmm_vs_qemu_kvm"), base_ok=(1,))
     return {"world": world, "kvm": kvm, "figures": res, "rows": rows}
@@ -320,9 +335,10 @@ def kvm_figures():
 
 def world_env(world):
     """The environment for tools/worlds/in-kvm in WORLD. KVM_MODULES=hc (our
-    kvm.ko) is for the nested world only: the host's KVM is left alone."""
+    kvm.ko) is for the nested world only: the host's KVM is left alone, and
+    the intel world loads Debian's kvm_intel."""
     env = dict(os.environ, KVM_WORLD=world)
-    if world == "host":
+    if world in ("host", "intel"):
         env.pop("KVM_MODULES", None)
     return env
 
@@ -342,12 +358,15 @@ def run_world(world):
     if os.path.exists(out):
         os.unlink(out)
     print(f"bench: running the KVM figures in the {world} world"
-          + (" (QEMU TCG: about a minute)" if world == "nested" else ""), file=sys.stderr)
+          + {"nested": " (QEMU TCG: about a minute)", "intel": " (Bochs: a few minutes)"}.get(world, ""),
+          file=sys.stderr)
     # A hung world must end with a message, not hold `make bench` for the
     # in-kvm default of an hour.
     env = world_env(world)
     env.setdefault("IN_KVM_TIMEOUT", "900")
-    p = subprocess.run([IN_KVM, sys.executable, os.path.abspath(__file__), "--in-world", out],
+    # The intel world carries Debian's python3 only (tools/worlds/intel/setup.sh).
+    python = "/usr/bin/python3" if world == "intel" else sys.executable
+    p = subprocess.run([IN_KVM, python, os.path.abspath(__file__), "--in-world", out],
                        env=env, stdin=subprocess.DEVNULL)
     if p.returncode != 0 or not os.path.exists(out):
         sys.exit(f"bench: the KVM figures could not be run in the {world} world "
@@ -368,12 +387,16 @@ def main():
         sys.exit("usage: tools/bench/bench.py   (--in-world FILE is for tools/worlds/in-kvm)")
 
     worlds, skipped = [], {}
-    ok, why = host_world()
-    if ok:
-        worlds.append(run_world("host"))
+    if os.environ.get("KVM_WORLD") == "intel":
+        worlds.append(run_world("intel"))
+        skipped["host"] = skipped["nested"] = "KVM_WORLD=intel: the intel world alone"
     else:
-        skipped["host"] = why
-    worlds.append(run_world("nested"))
+        ok, why = host_world()
+        if ok:
+            worlds.append(run_world("host"))
+        else:
+            skipped["host"] = why
+        worlds.append(run_world("nested"))
     for w in worlds:
         w["label"] = f"{w['world']}/{w['kvm']}"
 

@@ -46,6 +46,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# The intel world (kvm_intel under Bochs) has its own: the seed's lines
+# verbatim and tracefs kprobe events that need no bpftrace.
+[ "${KVM_WORLD:-}" = intel ] && exec bash "$here/../worlds/intel/seed-trace.sh" -- "$@"
 [ $# -gt 0 ] || set -- --timeout 60 -c 'test=boot*' build/kernel.img
 
 say() { echo "kvm-trace: $*"; }
