@@ -91,10 +91,9 @@ printf 'c\nquit\n' >"$job/cmds"
 # is of no use here. setsid: the watchdog ends Bochs and script together.
 (cd "$job" && exec setsid script -qfc "bochs -q -f bochsrc -rc cmds" /dev/null </dev/null >"$job/screen" 2>&1) &
 bochs_pid=$!
-tail -c +1 -f --pid=$bochs_pid "$job/out" &
-tail_out=$!
-tail -c +1 -f --pid=$bochs_pid "$job/err" >&2 &
-tail_err=$!
+# stdout and stderr, a line at a time each (relay.py: 2>&1 stays readable).
+python3 "$here/../relay.py" --follow "$bochs_pid" "$job/out" "$job/err" &
+relay=$!
 
 limit=${IN_KVM_TIMEOUT:-3600} hang=${IN_KVM_HANG_TIMEOUT:-90} boot=${IN_KVM_BOOT_TIMEOUT:-240}
 t0=$SECONDS last=0 moved=$SECONDS why=
@@ -116,7 +115,7 @@ while kill -0 "$bochs_pid" 2>/dev/null; do
 done
 wait "$bochs_pid" 2>/dev/null
 bochs_pid=
-wait "$tail_out" "$tail_err" 2>/dev/null
+wait "$relay"
 
 status=$(python3 "$here/control.py" "$job/ctl" "$top") || status=
 if [ -n "$status" ] && [ -z "$why" ]; then
