@@ -41,7 +41,7 @@ say "the seed's bpftrace lines, each around one run of $VMM $*"
 for prog in "${seed[@]}"; do
 	echo "  \$ bpftrace -e '$prog'"
 	if ! command -v bpftrace >/dev/null; then
-		echo "    not run: bpftrace is not in this world (tools/worlds/intel/setup.sh leaves it out: with LLVM it is ~150 MB); the kprobe events below stand in"
+		echo "    not run: bpftrace is not in this world (with LLVM it is ~160 MB: IN_KVM_BPFTRACE=1 adds it); the kprobe events below stand in"
 		continue
 	fi
 	bpftrace -e "$prog" >"$tmp/bt" 2>&1 &
