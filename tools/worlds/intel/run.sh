@@ -11,8 +11,9 @@
 # 90; the init writes there every 2 s of guest time). IN_KVM_KEEP=1 keeps
 # the job directory (bochsrc, console.log, bochs.log, the ports' files).
 #
-# In: the work tree (but .git) and this machine's tools (setup.sh's list),
-# at their paths here; not the rest of this machine's files.
+# In: the work tree (but .git) and this machine's tools (setup.sh's list;
+# bpftrace too with IN_KVM_BPFTRACE=1), at their paths here; not the rest
+# of this machine's files.
 # Out: stdout, stderr, the exit status, and the regular files CMD created
 # or changed under the work tree (not deletions, not files elsewhere).
 set -u
@@ -52,9 +53,14 @@ printf '%s' "$top" >"$job/root/inkvm/job/work"
 	printf '%s\n' $parents
 	(cd / && find "${top#/}" -name .git -prune -o -print)
 } | (cd / && cpio -o -H newc --quiet) >>"$job/job.cpio" || die "cannot pack the work tree $top"
-cat "$world/base.cpio" "$world/sysroot.cpio" "$job/job.cpio" >"$job/initrd"
+# IN_KVM_BPFTRACE=1 adds bpftrace (~150 MB more to load and unpack).
+extra=
+[ "${IN_KVM_BPFTRACE:-}" = 1 ] && extra=$world/bpftrace.cpio
+cat "$world/base.cpio" "$world/sysroot.cpio" $extra "$job/job.cpio" >"$job/initrd"
 rm "$job/job.cpio"
-cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off nokaslr tsc=reliable lpj=400000 cryptomgr.notests"
+# rootfstype=ramfs: the root is the initramfs, whose tmpfs would stop at
+# half the RAM (the sysroot and bpftrace alone are 290 MiB).
+cmdline="console=ttyS0,115200 quiet panic=-1 mitigations=off nokaslr tsc=reliable lpj=400000 cryptomgr.notests rootfstype=ramfs"
 jobcyl=$(python3 "$here/pack.py" job "$job/initrd" "$cmdline" "$job/job.img") || die "cannot write the job disk"
 rm "$job/initrd"
 # Bochs locks a disk image by a file beside its path: reached through a
@@ -65,7 +71,7 @@ ln -s "$world/boot.img" "$job/boot.img"
 # Bochs: the CPU model PLATFORM.md measured kvm_intel on; RAM for the
 # kernel (74 MiB), the initrd twice while it unpacks, and the VMM's guests.
 cat >"$job/bochsrc" <<RC
-megs: ${IN_KVM_INTEL_MEGS:-640}
+megs: ${IN_KVM_INTEL_MEGS:-$([ -n "$extra" ] && echo 1024 || echo 640)}
 cpu: model=corei7_haswell_4770, count=1, ips=100000000, reset_on_triple_fault=0
 romimage: file=$bios
 vgaromimage: file=$vgabios

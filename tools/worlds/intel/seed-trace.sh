@@ -6,17 +6,19 @@
 #             views tests, where the kernel is an L1 hypervisor and every
 #             VMFUNC of its L2 is served by KVM's nested EPTP switching
 #
-# 1. The seed's four bpftrace lines, verbatim, each around one run of the
-#    VMM: its events and maps, or bpftrace's own reason where it cannot
-#    attach (or that bpftrace is not in this world).
-# 2. The same two functions as tracefs kprobe events, which need no
-#    bpftrace, with kvmmmu:kvm_mmu_set_spte, around one more run:
+# 1. The seed's two functions as tracefs kprobe events, which need no
+#    bpftrace, with kvmmmu:kvm_mmu_set_spte, around one run of the VMM:
 #    - every vmx_load_mmu_pgd (root_hpa, root_level): one root per EPTP L2
 #      switches to, as KVM builds a shadow EPT for each view;
 #    - the vmx_vcpu_load_vmcs count and its first events;
 #    - the SPTEs KVM installed, EPT format, decoded by
 #      tools/inside-kvm/spte_decode.py from the real values.
-# Exit status: the last VMM run's, or 126 when nothing can be traced.
+# 2. Then the seed's four bpftrace lines, verbatim, each around a boot-only
+#    run: its events and maps, or bpftrace's own reason where it cannot
+#    attach, or that bpftrace is not in this world (IN_KVM_BPFTRACE=1).
+#    Last, since a line that hangs the world (Bochs 2.7) ends it (125):
+#    the part above has been printed by then.
+# Exit status: the traced VMM run's, or 126 when nothing can be traced.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../../.." || exit 126
@@ -29,37 +31,6 @@ cannot() { say "cannot trace: $*"; exit 126; }
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
 tmp=$(mktemp -d) || cannot "no temporary directory"
 trap 'rm -rf "$tmp"' EXIT
-
-# The seed's lines (../shared/seeds/), character for character.
-seed=(
-'kprobe:vmx_vcpu_load_vmcs {printf("%s %016lx %d %016lx\n", comm, *arg0, arg1, *arg2);}'
-'kprobe:vmx_load_mmu_pgd {printf("%s %016lx %016lx %d\n", comm, arg0, arg1, arg2);}'
-'kfunc:vmx_load_mmu_pgd {printf("%s %016lx %ld %d\n", comm, args->vcpu, args->root_hpa, args->root_level); @[kstack()] = count(); @root_hpa[args->root_hpa] = count(); }'
-'kfunc:vmx_vcpu_load_vmcs {printf("%s %016lx %d %016lx\n", comm, args->vcpu, args->cpu, args->buddy); @[kstack()] = count(); @vmcs_pos[args->buddy] = count();}'
-)
-say "the seed's bpftrace lines, each around one run of $VMM $*"
-for prog in "${seed[@]}"; do
-	echo "  \$ bpftrace -e '$prog'"
-	if ! command -v bpftrace >/dev/null; then
-		echo "    not run: bpftrace is not in this world (tools/worlds/intel/setup.sh leaves it out: with LLVM it is ~150 MB); the kprobe events below stand in"
-		continue
-	fi
-	bpftrace -e "$prog" >"$tmp/bt" 2>&1 &
-	bt=$!
-	for _ in $(seq 600); do
-		grep -q '^Attaching' "$tmp/bt" && break
-		kill -0 $bt 2>/dev/null || break
-		sleep 0.5
-	done
-	if kill -0 $bt 2>/dev/null; then
-		"$VMM" "$@" >/dev/null 2>&1
-		sleep 1
-		kill -INT $bt
-	fi
-	wait $bt
-	echo "    bpftrace exit $?; its output (events of the VMM, then maps; 20 lines at most):"
-	grep -v '^Attaching' "$tmp/bt" | grep -E '^(vmm|@|ERROR|stdin|  )|^[^ ]*[Ee]rror' | head -n 20 | sed 's/^/    /'
-done
 
 # The kprobe events: the seed's functions, register by register (the
 # x86-64 calling convention: vcpu, cpu or root_hpa, buddy or root_level).
@@ -80,7 +51,7 @@ grep -E '^ *vmm-' $T/trace >"$tmp/ev"
 echo '-:vmcs' >>$T/kprobe_events
 echo '-:pgd' >>$T/kprobe_events
 
-say "tracefs kprobe events around one more run (VMM exit $status: $(grep -E '^[0-9]+ passed' "$tmp/vmm"))"
+say "tracefs kprobe events around one run of $VMM $* (VMM exit $status: $(grep -E '^[0-9]+ passed' "$tmp/vmm"))"
 echo "  vmx_load_mmu_pgd, every event (p:pgd vmx_load_mmu_pgd vcpu=%di root_hpa=%si root_level=%dx):"
 grep ' pgd: ' "$tmp/ev" | sed 's/^ *\(vmm-[0-9]*\).*pgd: (\([^)]*\)) /  \1 \2 /' | sed 's/^/  /'
 echo "  distinct MMU roots (root_hpa, level: loads):"
@@ -96,4 +67,35 @@ sed -n 's/.*kvm_mmu_set_spte: gfn \([0-9a-f]*\) spte \([0-9a-f]*\) (\([^)]*\)) l
 	head -n 6 | while read -r gfn spte level; do
 		echo "    gfn 0x$gfn level $level: $(python3 tools/inside-kvm/spte_decode.py --format ept --level "$level" "0x$spte" | tr '\n' ' ')"
 	done
+# The seed's lines (../shared/seeds/), character for character.
+seed=(
+'kprobe:vmx_vcpu_load_vmcs {printf("%s %016lx %d %016lx\n", comm, *arg0, arg1, *arg2);}'
+'kprobe:vmx_load_mmu_pgd {printf("%s %016lx %016lx %d\n", comm, arg0, arg1, arg2);}'
+'kfunc:vmx_load_mmu_pgd {printf("%s %016lx %ld %d\n", comm, args->vcpu, args->root_hpa, args->root_level); @[kstack()] = count(); @root_hpa[args->root_hpa] = count(); }'
+'kfunc:vmx_vcpu_load_vmcs {printf("%s %016lx %d %016lx\n", comm, args->vcpu, args->cpu, args->buddy); @[kstack()] = count(); @vmcs_pos[args->buddy] = count();}'
+)
+say "the seed's bpftrace lines, each around a boot of $VMM (-c boot-only)"
+for prog in "${seed[@]}"; do
+	echo "  \$ bpftrace -e '$prog'"
+	if ! command -v bpftrace >/dev/null; then
+		echo "    not run: bpftrace is not in this world (with LLVM it is ~160 MB: IN_KVM_BPFTRACE=1 adds it); the kprobe events below stand in"
+		continue
+	fi
+	bpftrace -e "$prog" >"$tmp/bt" 2>&1 &
+	bt=$!
+	for _ in $(seq 600); do
+		grep -q '^Attaching' "$tmp/bt" && break
+		kill -0 $bt 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 $bt 2>/dev/null; then
+		"$VMM" --timeout 60 -c boot-only build/kernel.img >/dev/null 2>&1
+		sleep 1
+		kill -INT $bt
+	fi
+	wait $bt
+	echo "    bpftrace exit $?; its output (events of the VMM, then maps; 20 lines at most):"
+	grep -v '^Attaching' "$tmp/bt" | grep -E '^(vmm|@|ERROR|stdin|  )|^[^ ]*[Ee]rror' | head -n 20 | sed 's/^/    /'
+done
+
 exit $status

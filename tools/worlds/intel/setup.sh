@@ -12,13 +12,16 @@
 #   sysroot.cpio this machine's tools a job runs (TOOLS below) with their
 #                shared libraries, python3's standard library and gdb's
 #                data, at the same paths as here
-# Later calls find the cache and return at once.
+#   bpftrace.cpio bpftrace and its libraries (LLVM, clang: ~150 MB), which
+#                run.sh adds when asked (IN_KVM_BPFTRACE=1)
+# Later calls find the cache and return at once; one builds at a time (a
+# lock), and each file is put in place whole.
 set -eu
 
 # The commands a job finds inside (with what they load): the shell tools
-# the tests and tools/ use, python3 and gdb (with ICU, ~40 MB). bpftrace stays out: with
-# LLVM it is ~150 MB, more than the initramfs this world boots can carry
-# quickly; make trace uses tracefs kprobe events there (kvm-trace.sh).
+# the tests and tools/ use, python3 and gdb (with ICU, ~40 MB). bpftrace is
+# apart (bpftrace.cpio): with LLVM it is ~150 MB, more than every boot of
+# this world should carry.
 TOOLS="bash sh env cat cp mv rm mkdir rmdir ls ln chmod chown touch head tail wc sort
 uniq cut tr tee sed grep egrep awk mawk find xargs diff cmp od printf echo test [ expr
 seq sleep timeout date stat dirname basename readlink realpath mktemp mkfifo kill
@@ -36,6 +39,9 @@ nested=$(bash "$here/../nested/setup.sh") || die "the kernel could not be fetche
 abi=$(basename "$nested")
 dir=${INTEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm-intel}/$abi
 stamp=$dir/ready
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
 want=$(cat "$here/setup.sh" "$here/init" "$here/mbr.asm" "$here/stage.asm" "$here/pack.py" \
 	"$here/../copy-modules.sh" | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -51,7 +57,6 @@ busybox=$(command -v busybox || echo /bin/busybox)
 file "$busybox" 2>/dev/null | grep -q 'dynamically linked' &&
 	die "$busybox is dynamically linked; the initramfs needs busybox-static"
 
-mkdir -p "$dir"
 work=$(mktemp -d "$dir/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -61,7 +66,7 @@ dpkg-deb -x "$deb" "$work/x"
 nasm -f bin -o "$work/mbr.bin" "$here/mbr.asm"
 nasm -f bin -o "$work/stage.bin" "$here/stage.asm"
 python3 "$here/pack.py" boot "$work/x/boot/vmlinuz-$abi" "$work/mbr.bin" "$work/stage.bin" \
-	"$dir/boot.img" >"$dir/boot.cyl"
+	"$work/boot.img" >"$work/boot.cyl"
 
 # base.cpio: the world's own files, under /inkvm.
 root=$work/base
@@ -72,7 +77,7 @@ cp "$here/init" "$root/init"
 chmod 755 "$root/init"
 bash "$here/../copy-modules.sh" "$work/x/lib/modules/$abi" "$root/inkvm/modules" $MODULES ||
 	die "the kernel package linux-image-$abi lacks a module the world loads"
-(cd "$root" && find . | cpio -o -H newc --quiet) >"$dir/base.cpio"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$work/base.cpio"
 
 # sysroot.cpio: paths as on this machine, so a job's scripts run as here.
 # Each path is stored with its directories resolved (bin -> usr/bin, ...),
@@ -120,16 +125,30 @@ done
 for d in /usr/share/gdb /usr/libexec/coreutils /etc/passwd /etc/group; do
 	[ -e "$d" ] && find "$(readlink -f "$d")" >>"$list"
 done
-# The merged-/usr links (bin -> usr/bin, ...) as here, then every path
-# after its parent directories, as the kernel's cpio unpacker needs.
+# The merged-/usr links (bin -> usr/bin, ...) as here.
 for l in /bin /sbin /lib /lib64; do [ -L "$l" ] && echo "$l" >>"$list"; done
-sort -u "$list" | while read -r p; do
-	d=${p%/*} parents=
-	while [ -n "$d" ]; do parents="$d $parents"; d=${d%/*}; done
-	printf '%s\n' $parents "$p"
-done | awk '!seen[$0]++' | sed 's|^/||' >"$work/sysroot.paths"
-(cd / && cpio -o -H newc --quiet <"$work/sysroot.paths") >"$dir/sysroot.cpio"
-say "sysroot: $(wc -l <"$work/sysroot.paths") paths, $(($(stat -c %s "$dir/sysroot.cpio") >> 20)) MiB"
+# pack LIST OUT: a cpio of LIST's paths, each after its parent directories
+# (the kernel's cpio unpacker makes none itself).
+pack() {
+	sort -u "$1" | while read -r p; do
+		d=${p%/*} parents=
+		while [ -n "$d" ]; do parents="$d $parents"; d=${d%/*}; done
+		printf '%s\n' $parents "$p"
+	done | awk '!seen[$0]++' | sed 's|^/||' >"$1.paths"
+	(cd / && cpio -o -H newc --quiet <"$1.paths") >"$2"
+	say "$(basename "$2"): $(wc -l <"$1.paths") paths, $(($(stat -c %s "$2") >> 20)) MiB"
+}
+pack "$list" "$work/sysroot.cpio"
+# bpftrace.cpio: what bpftrace needs beyond the sysroot.
+sort -u "$list" >"$work/sysroot.sorted"
+list=$work/bpftrace.list
+: >"$list"
+bt=$(command -v bpftrace) || die "bpftrace is missing here (tools/install-deps.sh)"
+add_elf "$(readlink -f "$bt")"
+add_path "$bt"
+sort -u "$list" | comm -23 - "$work/sysroot.sorted" >"$list.new" && mv "$list.new" "$list"
+pack "$list" "$work/bpftrace.cpio"
+mv "$work/boot.img" "$work/boot.cyl" "$work/base.cpio" "$work/sysroot.cpio" "$work/bpftrace.cpio" "$dir/"
 echo "$want" >"$stamp"
 say "ready in $dir"
 echo "$dir"
