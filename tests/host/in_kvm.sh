@@ -46,6 +46,26 @@ else
 		"KVM_WORLD=host, but /dev/kvm does not exist on this machine"
 fi
 
+# plumbing WORLD CWD SERVES: one boot's checks, from its $status, $tmp/out
+# and $tmp/err: the status, binary stdout, the working directory and
+# environment (and the KVM parameter the command printed), stderr alone.
+plumbing() {
+	local w=$1 want
+	[ "$status" = 7 ] && ok "$w: CMD's exit status passes through (7)" ||
+		not_ok "$w: CMD's exit status passes through (7)" "status $status"
+	head -c 4096 "$tmp/out" | cmp -s - "$tmp/bytes" &&
+		ok "$w: stdout carries binary bytes unchanged (4 KiB of random data)" ||
+		not_ok "$w: stdout carries binary bytes unchanged (4 KiB of random data)" "bytes differ"
+	want=$(printf '%s\n' "$2" 'a "quoted" value; $x' "$w" Y)
+	[ "$(tail -c +4097 "$tmp/out")" = "$want" ] &&
+		ok "$w: the working directory and environment are kept; $3" ||
+		not_ok "$w: the working directory and environment are kept; $3" \
+			"got: $(tail -c +4097 "$tmp/out" | tr '\n' '|')"
+	[ "$(cat "$tmp/err")" = to-stderr ] &&
+		ok "$w: stderr is CMD's alone: no kernel messages mixed in" ||
+		not_ok "$w: stderr is CMD's alone: no kernel messages mixed in" "stderr: $(head -c 300 "$tmp/err")"
+}
+
 # One nested boot for the plumbing: stdout and stderr apart and exact
 # (binary bytes too: the serial lines are raw), status, cwd, environment.
 head -c 4096 /dev/urandom >"$tmp/bytes"
@@ -55,19 +75,7 @@ mkdir -p "$tmp/cwd"
 	'cat "$1"; printf "%s\n" "$PWD" "$IN_KVM_PROBE" "$KVM_WORLD" "$(cat /sys/module/kvm_amd/parameters/npt)"; echo to-stderr >&2; exit 7' \
 	- "$tmp/bytes" >"$tmp/out" 2>"$tmp/err")
 status=$?
-[ "$status" = 7 ] && ok "nested: CMD's exit status passes through (7)" ||
-	not_ok "nested: CMD's exit status passes through (7)" "status $status"
-head -c 4096 "$tmp/out" | cmp -s - "$tmp/bytes" &&
-	ok "nested: stdout carries binary bytes unchanged (4 KiB of random data)" ||
-	not_ok "nested: stdout carries binary bytes unchanged (4 KiB of random data)" "bytes differ"
-want=$(printf '%s\n' "$tmp/cwd" 'a "quoted" value; $x' nested Y)
-[ "$(tail -c +4097 "$tmp/out")" = "$want" ] &&
-	ok "nested: the working directory and environment are kept; kvm_amd serves, with nested paging" ||
-	not_ok "nested: the working directory and environment are kept; kvm_amd serves, with nested paging" \
-		"got: $(tail -c +4097 "$tmp/out" | tr '\n' '|')"
-[ "$(cat "$tmp/err")" = to-stderr ] &&
-	ok "nested: stderr is CMD's alone: no kernel messages mixed in" ||
-	not_ok "nested: stderr is CMD's alone: no kernel messages mixed in" "stderr: $(head -c 300 "$tmp/err")"
+plumbing nested "$tmp/cwd" "kvm_amd serves, with nested paging"
 
 # Images under build/vmm give the documented statuses through in-kvm.
 KVM_WORLD=nested in_kvm "$VMM" --timeout 5 "$GUESTS/triple_fault.img"
@@ -85,19 +93,7 @@ rm -rf "$job" && mkdir -p "$job" && echo before >"$job/changed" && cp "$tmp/byte
 	'cat bytes; printf "%s\n" "$PWD" "$IN_KVM_PROBE" "$KVM_WORLD" "$(cat /sys/module/kvm_intel/parameters/nested)"
 	echo after >changed; head -c 2048 bytes >new; echo to-stderr >&2; exit 7' >"$tmp/out" 2>"$tmp/err")
 status=$?
-[ "$status" = 7 ] && ok "intel: CMD's exit status passes through (7)" ||
-	not_ok "intel: CMD's exit status passes through (7)" "status $status"
-head -c 4096 "$tmp/out" | cmp -s - "$tmp/bytes" &&
-	ok "intel: stdout carries binary bytes unchanged (4 KiB of random data)" ||
-	not_ok "intel: stdout carries binary bytes unchanged (4 KiB of random data)" "bytes differ"
-want=$(printf '%s\n' "$PWD/$job" 'a "quoted" value; $x' intel Y)
-[ "$(tail -c +4097 "$tmp/out")" = "$want" ] &&
-	ok "intel: the working directory and environment are kept; kvm_intel serves, with nested=1" ||
-	not_ok "intel: the working directory and environment are kept; kvm_intel serves, with nested=1" \
-		"got: $(tail -c +4097 "$tmp/out" | tr '\n' '|')"
-[ "$(cat "$tmp/err")" = to-stderr ] &&
-	ok "intel: stderr is CMD's alone: no kernel messages mixed in" ||
-	not_ok "intel: stderr is CMD's alone: no kernel messages mixed in" "stderr: $(head -c 300 "$tmp/err")"
+plumbing intel "$PWD/$job" "kvm_intel serves, with nested=1"
 [ "$(cat "$job/changed")" = after ] && head -c 2048 "$tmp/bytes" | cmp -s - "$job/new" &&
 	ok "intel: the files CMD wrote under the work tree come back (one changed, one new, binary)" ||
 	not_ok "intel: the files CMD wrote under the work tree come back (one changed, one new, binary)" \
