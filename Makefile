@@ -211,11 +211,12 @@ test-tools: all
 trace: all
 	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-trace.sh
 
-# KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world;
+# KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world
+# (the intel world loads bpftrace for it: IN_KVM_BPFTRACE=1, ignored elsewhere);
 # ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md).
 .PHONY: mmu-map
 mmu-map: all $(GUESTS)
-	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
+	@IN_KVM_BPFTRACE=1 tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
 
 clean:
 	rm -rf $(B)
