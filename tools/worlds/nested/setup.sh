@@ -47,8 +47,9 @@ pick_abi() {
 abi=$(pick_abi)
 dir=$cache_root/$abi
 stamp=$dir/ready
-# The initramfs also depends on the init script: rebuild when it changes.
-want=$(cat "$here/init" "$here/setup.sh" | sha256sum | cut -c1-16)
+# The initramfs also depends on the init script and the module copier:
+# rebuild when they change.
+want=$(cat "$here/init" "$here/setup.sh" "$here/../copy-modules.sh" | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	echo "$dir"
 	exit 0
@@ -83,11 +84,8 @@ mkdir -p "$root/bin" "$root/lib/modules" "$root/proc" "$root/sys" "$root/dev" "$
 cp "$busybox" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 chmod 755 "$root/init"
-for m in $MODULES; do
-	ko=$(find "$work/x/lib/modules/$abi" -name "$m.ko" -o -name "$m.ko.xz" | head -n1)
-	[ -n "$ko" ] || die "module $m.ko is not in linux-image-$abi"
-	case $ko in *.xz) xz -dc "$ko" >"$root/lib/modules/$m.ko" ;; *) cp "$ko" "$root/lib/modules/" ;; esac
-done
+bash "$here/../copy-modules.sh" "$work/x/lib/modules/$abi" "$root/lib/modules" $MODULES ||
+	die "the kernel package linux-image-$abi lacks a module the world loads"
 echo "$MODULES" | tr ' ' '\n' | grep . >"$root/lib/modules/order"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
 echo "$want" >"$stamp"
