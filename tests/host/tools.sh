@@ -464,6 +464,8 @@ mmu_tests=(
 why_not=$(bpf_why_not)
 [ -z "$why_not" ] && { [ -z "$tracefs" ] || [ ! -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ]; } &&
 	why_not="no kvmmmu:kvm_mmu_set_spte tracepoint (tracefs at '${tracefs:-none}')"
+# A line of the map: gfn, gpa, spte (16 digits), hpa, level, size, flags.
+map_re='^(0x[0-9a-f]+) +0x[0-9a-f]+ +(0x[0-9a-f]{16}) +(0x[0-9a-f]+) +([1-5]) [0-9]+[KMGT] +(.*)$'
 mmu_run() {
 SECONDS=0
 timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
@@ -475,7 +477,7 @@ mapfile -t L <"$tmp/map"
 declare -A lvl=() hpa=() spte=() fl=()
 nmap=0 entries="" sets="" ram="" mapped="" never="" lsum=0 installed="" zaps=""
 for l in "${L[@]}"; do
-	if [[ $l =~ ^(0x[0-9a-f]+)\ +0x[0-9a-f]+\ +(0x[0-9a-f]{16})\ +(0x[0-9a-f]+)\ +([1-5])\ [0-9]+[KMGT]\ +(.*)$ ]]; then
+	if [[ $l =~ $map_re ]]; then
 		g=$((BASH_REMATCH[1])) nmap=$((nmap + 1))
 		spte[$g]=${BASH_REMATCH[2]} hpa[$g]=${BASH_REMATCH[3]} lvl[$g]=${BASH_REMATCH[4]} fl[$g]=${BASH_REMATCH[5]}
 	elif [[ $l =~ ^entries:\ ([0-9]+)\ \(kvm_mmu_set_spte\ events:\ ([0-9]+)\)$ ]]; then
@@ -598,9 +600,9 @@ cpl3_run() {
 	declare -A lvl=() fl=()
 	local nmap=0
 	for l in "${L[@]}"; do
-		[[ $l =~ ^(0x[0-9a-f]+)\ +0x[0-9a-f]+\ +0x[0-9a-f]{16}\ +0x[0-9a-f]+\ +([1-5])\ [0-9]+[KMGT]\ +(.*)$ ]] || continue
+		[[ $l =~ $map_re ]] || continue
 		g=$((BASH_REMATCH[1])) nmap=$((nmap + 1))
-		lvl[$g]=${BASH_REMATCH[2]} fl[$g]=${BASH_REMATCH[3]}
+		lvl[$g]=${BASH_REMATCH[4]} fl[$g]=${BASH_REMATCH[5]}
 	done
 	if first '^# usermode: code page GPA (0x[0-9a-f]+), data pages GPA(( 0x[0-9a-f]+){8})$'; then
 		code=$((BASH_REMATCH[1] >> 12))
@@ -724,7 +726,7 @@ npt0_run() {
 	mapfile -t L <"$tmp/npt0"
 	local nmap=0 l
 	for l in "${L[@]}"; do
-		[[ $l =~ ^0x[0-9a-f]+\ +0x[0-9a-f]+\ +0x[0-9a-f]{16}\ +0x[0-9a-f]+\ +[1-5]\ [0-9]+[KMGT] ]] && nmap=$((nmap + 1))
+		[[ $l =~ $map_re ]] && nmap=$((nmap + 1))
 	done
 	if [ "$status" = 0 ] && [ $nmap -gt 0 ] && first '^== KVM.s second stage for this run \(pte;'; then
 		ok "${npt0_tests[0]} ($nmap entries)"
