@@ -204,53 +204,48 @@ fi
 # and again to its whole process group, and a second SIGINT arriving
 # after gdb sent the interrupt makes it give up waiting and disconnect
 # (seen once in a clean CI run).
-if [ -n "$if0_hang" ]; then
-	skip "gdb: interrupt stops a spinning guest; the VMM names the RIP; kill ends the run with 125" "$if0_hang"
-	skip "gdb: --gdb-wait=no runs at once; a client that attaches stops the guest; k ends the run with 125" "$if0_hang"
+desc="gdb: interrupt stops a spinning guest; the VMM names the RIP; kill ends the run with 125"
+if start "$GUESTS/spin.img"; then
+	timeout --foreground -k 5 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' \
+		-ex "target remote 127.0.0.1:$port" -ex continue -ex 'x/2xb $pc' -ex 'p/x $pc' -ex kill \
+		>"$tmp/gdb" 2>&1 &
+	gpid=$!
+	guest_running 600
+	sleep 0.5
+	kill -INT $gpid
+	wait $gpid
+fi
+finish_vmm
+rip=$(sed -n 's/^vmm: gdb: interrupted by gdb at RIP \(0x[0-9a-f]*\).*/\1/p' "$tmp/err")
+if [ -z "$rip" ] || ! grep -q "^\$1 = $rip\$" "$tmp/gdb"; then
+	fail_with "$desc" "no matching interrupt report (VMM: ${rip:-none})"
+elif ! grep -Eq "^$rip:"$'\t'"0xeb"$'\t'"0xfe" "$tmp/gdb"; then
+	fail_with "$desc" "stopped at $rip, not on the spin loop's jmp \$"
+elif [ "$status" != 125 ] || ! grep -q 'gdb: the debugger killed the guest' "$tmp/err"; then
+	fail_with "$desc" "VMM status $status after kill"
 else
-	desc="gdb: interrupt stops a spinning guest; the VMM names the RIP; kill ends the run with 125"
-	if start "$GUESTS/spin.img"; then
-		timeout --foreground -k 5 60 gdb -batch -nx -ex 'set confirm off' -ex 'set remotetimeout 30' \
-			-ex "target remote 127.0.0.1:$port" -ex continue -ex 'x/2xb $pc' -ex 'p/x $pc' -ex kill \
-			>"$tmp/gdb" 2>&1 &
-		gpid=$!
-		guest_running 600
-		sleep 0.5
-		kill -INT $gpid
-		wait $gpid
-	fi
-	finish_vmm
-	rip=$(sed -n 's/^vmm: gdb: interrupted by gdb at RIP \(0x[0-9a-f]*\).*/\1/p' "$tmp/err")
-	if [ -z "$rip" ] || ! grep -q "^\$1 = $rip\$" "$tmp/gdb"; then
-		fail_with "$desc" "no matching interrupt report (VMM: ${rip:-none})"
-	elif ! grep -Eq "^$rip:"$'\t'"0xeb"$'\t'"0xfe" "$tmp/gdb"; then
-		fail_with "$desc" "stopped at $rip, not on the spin loop's jmp \$"
-	elif [ "$status" != 125 ] || ! grep -q 'gdb: the debugger killed the guest' "$tmp/err"; then
-		fail_with "$desc" "VMM status $status after kill"
-	else
-		ok "$desc (at $rip)"
-	fi
+	ok "$desc (at $rip)"
+fi
 
-	# 5b. --gdb-wait=no: the guest runs; a client that connects stops it.
-	# bash's own /dev/tcp is the client (no process to start meanwhile).
-	desc="gdb: --gdb-wait=no runs at once; a client that attaches stops the guest; k ends the run with 125"
-	start --gdb-wait=no "$GUESTS/spin.img" && {
-		guest_running 100
-		if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
-			printf '$?#3f' >&3
-			IFS= read -r -t 30 -n 8 reply <&3
-			printf '$k#6b' >&3
-			exec 3>&-
-		fi
-	}
-	finish_vmm
-	if [ "${reply:-}" != '+$S05#b8' ]; then
-		not_ok "$desc" "the reply to ? was '${reply:-nothing}', not +\$S05#b8"
-	elif ! grep -q '^vmm: gdb: gdb attached: the guest stopped at RIP 0x7c0d' "$tmp/err" || [ "$status" != 125 ]; then
-		not_ok "$desc" "VMM status $status, or no stop at the spin loop in its messages"
-	else
-		ok "$desc"
+# 5b. --gdb-wait=no: the guest runs; a client that connects stops it.
+# bash's own /dev/tcp is the client (no process to start meanwhile).
+desc="gdb: --gdb-wait=no runs at once; a client that attaches stops the guest; k ends the run with 125"
+start --gdb-wait=no "$GUESTS/spin.img" && {
+	guest_running 100
+	if exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+		printf '$?#3f' >&3
+		IFS= read -r -t 30 -n 8 reply <&3
+		printf '$k#6b' >&3
+		exec 3>&-
 	fi
+}
+finish_vmm
+if [ "${reply:-}" != '+$S05#b8' ]; then
+	not_ok "$desc" "the reply to ? was '${reply:-nothing}', not +\$S05#b8"
+elif ! grep -q '^vmm: gdb: gdb attached: the guest stopped at RIP 0x7c0e' "$tmp/err" || [ "$status" != 125 ]; then
+	not_ok "$desc" "VMM status $status, or no stop at the spin loop in its messages"
+else
+	ok "$desc"
 fi
 
 # 6. A client that breaks every rule gets an error reply each time; the

@@ -100,9 +100,9 @@ plumbing intel "$PWD/$job" "kvm_intel serves, with nested=1"
 		"changed: $(cat "$job/changed"), new: $(ls -l "$job/new" 2>&1)"
 rm -rf "$job"
 
-# A world that stops answering: the spinning guest (real mode, IF=0) hangs
-# the whole machine under Bochs 2.7 (docs/worlds.md); the watchdog ends it.
-IN_KVM_HANG_TIMEOUT=15 KVM_WORLD=intel in_kvm "$VMM" --timeout 1 "$GUESTS/spin.img"
+# A world that stops answering: a guest spinning with IF=0 hangs the whole
+# machine under Bochs 2.7 (docs/worlds.md); the watchdog ends it.
+IN_KVM_HANG_TIMEOUT=15 KVM_WORLD=intel in_kvm "$VMM" --timeout 1 "$GUESTS/spin_if0.img"
 check "intel: a world that stops answering is ended: 125, naming the watchdog and the Bochs bug" 125 \
 	"the world stopped answering for 15 s \(IN_KVM_HANG_TIMEOUT\): Bochs 2.7 hangs the whole machine"
 finish

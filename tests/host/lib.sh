@@ -6,14 +6,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 n=0 passed=0 failed=0 skipped=0
 
-# In the intel world (kvm_intel under Bochs 2.7) a guest that spins with
-# interrupts off and never exits hangs the whole machine: Bochs recomputes
-# the interrupt masks at VM entry before it sets in_vmx_guest, so L0 gets
-# no interrupt while such a guest runs (docs/worlds.md). The tests that
-# run tests/guests/spin.asm (real mode, IF=0) SKIP there with this reason.
-if0_hang=
-[ "${KVM_WORLD:-}" = intel ] && if0_hang="the intel world: Bochs 2.7 masks L0's interrupts while a VMX guest entered with IF=0 runs (cpu/vmx.cc: VM entry recomputes the masks before in_vmx_guest = 1), so this guest's spin would hang the whole machine"
-
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
 not_ok() {

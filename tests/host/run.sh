@@ -183,17 +183,12 @@ expect "crash: MMIO beyond RAM -> 123 naming the address" 123 \
 expect "crash: HLT with interrupts off -> 123, naming the HLT's own address (KVM leaves RIP past it)" 123 \
 	"guest halted with interrupts disabled at RIP 0x7c01" "$(guest hlt_cli)"
 
-if [ -n "$if0_hang" ]; then
-	skip "timeout: spinning guest under --timeout 1 -> 124 naming the RIP" "$if0_hang"
-	skip "timeout: the watchdog stopped it (allowed 5 s)" "$if0_hang"
+expect "timeout: spinning guest under --timeout 1 -> 124 naming the RIP" 124 \
+	"timeout after 1 s at RIP 0x7c0e \(stage 0x10 real mode\)" --timeout 1 "$(guest spin)"
+if awk "BEGIN { exit !($elapsed < 5) }"; then
+	ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)"
 else
-	expect "timeout: spinning guest under --timeout 1 -> 124 naming the RIP" 124 \
-		"timeout after 1 s at RIP 0x7c0d \(stage 0x10 real mode\)" --timeout 1 "$(guest spin)"
-	if awk "BEGIN { exit !($elapsed < 5) }"; then
-		ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)"
-	else
-		not_ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)" "too slow"
-	fi
+	not_ok "timeout: the watchdog stopped it in ${elapsed}s (allowed 5)" "too slow"
 fi
 
 # VMCALL and VMMCALL at CPL0: the VMM turns off the quirk that hangs them,
@@ -441,21 +436,15 @@ spinning='grep -q S "$tmp/out"'
 blocked_in_write='grep -q pipe_write /proc/$pid/wchan 2>/dev/null'
 ram_made='ls -l /proc/$pid/fd 2>/dev/null | grep -q memfd:' # handlers are in by then
 
-if [ -n "$if0_hang" ]; then
-	skip "signal: SIGTERM stops the guest, the VMM exits 125 and says where" "$if0_hang"
-	skip "signal: SIGUSR1, fatal by default, stops the guest like SIGTERM: 125" "$if0_hang"
-	skip "signal: a SIGALRM from outside (no --timeout) is a signal, 125, not a timeout" "$if0_hang"
-else
-	signal_vmm TERM "$spinning" "$(guest spin)"
-	check "signal: SIGTERM stops the guest, the VMM exits 125 and says where" 125 \
-		"stopped by SIGTERM at RIP 0x7c0d \(stage 0x10 real mode\)"
-	signal_vmm USR1 "$spinning" "$(guest spin)"
-	check "signal: SIGUSR1, fatal by default, stops the guest like SIGTERM: 125" 125 \
-		"stopped by SIGUSR1 at RIP 0x7c0d \(stage 0x10 real mode\)"
-	signal_vmm ALRM "$spinning" "$(guest spin)"
-	check "signal: a SIGALRM from outside (no --timeout) is a signal, 125, not a timeout" 125 \
-		"stopped by SIGALRM at RIP 0x7c0d \(stage 0x10 real mode\)"
-fi
+signal_vmm TERM "$spinning" "$(guest spin)"
+check "signal: SIGTERM stops the guest, the VMM exits 125 and says where" 125 \
+	"stopped by SIGTERM at RIP 0x7c0e \(stage 0x10 real mode\)"
+signal_vmm USR1 "$spinning" "$(guest spin)"
+check "signal: SIGUSR1, fatal by default, stops the guest like SIGTERM: 125" 125 \
+	"stopped by SIGUSR1 at RIP 0x7c0e \(stage 0x10 real mode\)"
+signal_vmm ALRM "$spinning" "$(guest spin)"
+check "signal: a SIGALRM from outside (no --timeout) is a signal, 125, not a timeout" 125 \
+	"stopped by SIGALRM at RIP 0x7c0e \(stage 0x10 real mode\)"
 VMM_STDOUT=$tmp/stalled signal_vmm TERM "$blocked_in_write" -c h "$(guest flood)"
 check "signal: SIGTERM while stdout is blocked stops the VMM: 125" 125 \
 	"guest console: stdout still full when the run stopped \(stopped by SIGTERM\)"
@@ -478,19 +467,14 @@ seccomp_of() {
 # thread of the VMM's process, and it shows the process's mode (kvm_pvm
 # host: 2 and 2, 0 and 0 without).
 modes_all() { [ -n "$modes" ] && [ -z "$(echo "$modes" | grep -vx "$1")" ]; }
-if [ -n "$if0_hang" ]; then
-	skip "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" "$if0_hang"
-	skip "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" "$if0_hang"
-else
-	seccomp_of "$spinning" "$(guest spin)"
-	modes_all 2 &&
-		ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" ||
-		not_ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" "modes: $modes"
-	seccomp_of "$spinning" --no-sandbox "$(guest spin)"
-	modes_all 0 &&
-		ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" ||
-		not_ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" "modes: $modes"
-fi
+seccomp_of "$spinning" "$(guest spin)"
+modes_all 2 &&
+	ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" ||
+	not_ok "sandbox: every thread of a running VMM is under a seccomp filter (Seccomp: 2)" "modes: $modes"
+seccomp_of "$spinning" --no-sandbox "$(guest spin)"
+modes_all 0 &&
+	ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" ||
+	not_ok "sandbox: --no-sandbox runs without it (Seccomp: 0 in every thread)" "modes: $modes"
 VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: a call off the allowlist (test hook) ends with 125, naming it" 125 \
 	"sandbox: system call 110 \(getppid\) is not on the VMM's seccomp allowlist" "$(guest com1)"
 VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: ... and with --no-sandbox the same run passes" 0 "" \
