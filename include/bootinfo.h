@@ -36,9 +36,12 @@
 /* boot_info.flags */
 #define BI_FLAG_VMM        (1u << 0) /* filled by our VMM (else by the BIOS stub) */
 #define BI_FLAG_RAM_ZEROED (1u << 1) /* all RAM outside the image reads as zero */
+#define BI_FLAG_STAGE_PORT (1u << 2) /* write STAGE_* to port 0x80 too (vmm --stage-exits) */
 
-/* Boot stages: the stub and kernel write these to port 0x80 (PORT_POST) so a
- * hang names the last stage reached. */
+/* Boot stages, as a hang's messages name them. Our VMM reads the stub's
+ * from its stamps (BOOT_STAMP_* below); a guest may also write them to port
+ * 0x80 (PORT_POST), as the test guests do and, with BI_FLAG_STAGE_PORT,
+ * the stub: an exit each, which tools that watch KVM's port I/O see. */
 #define STAGE_REAL      0x10 /* stub entered, real mode */
 #define STAGE_LOADED    0x11 /* image loaded by int 13h (BIOS only) */
 #define STAGE_MEMMAP    0x12 /* E820 map read (BIOS only) */
@@ -94,6 +97,7 @@ struct boot_info {
 _Static_assert(sizeof(struct e820_entry) == 24, "E820 entry is 24 bytes");
 _Static_assert(sizeof(struct boot_info) <= 4096, "boot info fits one page");
 /* The stub writes e820_count and the entries at fixed offsets. */
+_Static_assert(__builtin_offsetof(struct boot_info, flags) == 8, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, ram_size) == 16, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820_count) == 40, "stub offset");
 _Static_assert(__builtin_offsetof(struct boot_info, e820) == 560, "stub offset");

@@ -1,13 +1,13 @@
 /*
- * Command-line parsing. A small tokenizer walks the line once per lookup: the
- * line is short and read a handful of times at boot, so there is no table to
- * build or keep.
+ * Command-line parsing: one pass over the line per lookup, the key compared
+ * as each token is read. The line is short and read a handful of times,
+ * so there is no table to build or keep; and where KVM emulates CPL0 code
+ * every byte read costs an emulated instruction or more (docs/bench.md),
+ * so the scan reads each byte once.
  */
 #include "cmdline.h"
 
 struct token {
-	const char *key;     /* not NUL-terminated */
-	size_t keylen;
 	const char *val;     /* raw value, quotes included; NULL for a bare key */
 	const char *end;     /* one past the token */
 };
@@ -17,58 +17,39 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Read the token at *p (after any spaces) into *t; false at the end. A quote
- * toggles a quoted stretch, inside which spaces do not end the token. */
-static bool next_token(const char **p, struct token *t)
+/* The last token whose key is `key` (a bare word: no '=', no space), or
+ * false. A quote in a value toggles a quoted stretch, inside which spaces
+ * do not end the token. */
+static bool find(const char *s, const char *key, struct token *found)
 {
-	const char *s = *p;
-	bool quoted = false;
-
-	while (is_space(*s))
-		s++;
-	if (!*s)
-		return false;
-	t->key = s;
-	while (*s && *s != '=' && !is_space(*s))
-		s++;
-	t->keylen = (size_t)(s - t->key);
-	t->val = NULL;
-	if (*s == '=') {
-		t->val = ++s;
-		for (; *s && (quoted || !is_space(*s)); s++)
-			if (*s == '"')
-				quoted = !quoted;
-	}
-	t->end = s;
-	*p = s;
-	return true;
-}
-
-static bool key_is(const struct token *t, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < t->keylen; i++)
-		if (key[i] != t->key[i])   /* also stops at key's NUL */
-			return false;
-	return key[i] == '\0';
-}
-
-/* The last token whose key matches, or false. */
-static bool find(const char *cmdline, const char *key, struct token *found)
-{
-	struct token t;
 	bool any = false;
 
-	if (!cmdline || !key || !*key)
+	if (!s || !key || !*key)
 		return false;
-	while (next_token(&cmdline, &t)) {
-		if (key_is(&t, key)) {
-			*found = t;
+	for (;;) {
+		while (is_space(*s))
+			s++;
+		if (!*s)
+			return any;
+		size_t n = 0;
+		while (key[n] && s[n] == key[n])
+			n++;
+		s += n;
+		bool match = !key[n] && (!*s || *s == '=' || is_space(*s));
+		while (*s && *s != '=' && !is_space(*s))
+			s++;
+		const char *val = NULL;
+		if (*s == '=') {
+			bool quoted = false;
+			for (val = ++s; *s && (quoted || !is_space(*s)); s++)
+				if (*s == '"')
+					quoted = !quoted;
+		}
+		if (match) {
+			*found = (struct token){ val, s };
 			any = true;
 		}
 	}
-	return any;
 }
 
 bool cmdline_has(const char *cmdline, const char *key)

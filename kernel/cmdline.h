@@ -3,6 +3,7 @@
  * `key`. A value may be double-quoted to hold spaces (key="a b"); the quotes
  * are not part of the value. When a key appears more than once the last one
  * wins, so appending to a command line overrides what came before.
+ * A key asked for is a bare word: no '=', no space.
  */
 #ifndef CMDLINE_H
 #define CMDLINE_H

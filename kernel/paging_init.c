@@ -29,6 +29,10 @@ int paging_init(const struct boot_info *bi)
 	uint32_t n = bi->e820_count < BOOT_E820_MAX ? bi->e820_count : BOOT_E820_MAX;
 	int err = 0;
 
+	/* ram_size is the top of RAM (bootinfo.h; under a BIOS from the E820
+	 * map): within the stub's map, there is nothing to add. */
+	if (bi->ram_size && bi->ram_size <= STUB_IDMAP_END)
+		return 0;
 	for (uint32_t i = 0; i < n && !err; i++) {
 		const struct e820_entry *e = &bi->e820[i];
 		uint64_t end = e->base + e->len;

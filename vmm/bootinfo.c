@@ -19,7 +19,8 @@ void bootinfo_fill(struct vm *vm, const struct options *o)
 		.magic = BOOT_MAGIC,
 		.abi_major = HC_ABI_MAJOR,
 		.abi_minor = HC_ABI_MINOR,
-		.flags = BI_FLAG_VMM | BI_FLAG_RAM_ZEROED,
+		.flags = BI_FLAG_VMM | BI_FLAG_RAM_ZEROED |
+			 (o->stage_exits ? BI_FLAG_STAGE_PORT : 0),
 		.features = HC_FEAT_DOORBELL | HC_FEAT_VMFUNC_EMUL |
 			    (vm->vmcall_ud ? HC_FEAT_VMCALL_UD : 0),
 		.ram_size = vm->mem.size,
@@ -36,4 +37,7 @@ void bootinfo_fill(struct vm *vm, const struct options *o)
 	/* flags_parse() bounded the length, so the NUL always fits. */
 	memcpy(b->cmdline, o->cmdline, b->cmdline_len + 1);
 	memcpy(guest_ptr(&vm->mem, BOOTINFO_GPA, sizeof *b), b, sizeof *b);
+	/* 8-aligned in RAM's page-aligned mapping (bootinfo.h asserts the offset). */
+	stage_watch(guest_ptr(&vm->mem, BOOTINFO_GPA + BI_STAMPS_OFFSET,
+			      BOOT_STAMPS * sizeof b->stamp_tsc[0]));
 }

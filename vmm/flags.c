@@ -36,6 +36,10 @@ static const char usage[] =
 "                      chrome://tracing): VMM phases, every exit, boot stages\n"
 "      --count-insns   single-step the guest and count its instructions per\n"
 "                      boot phase in the --stats timeline (slow: an exit each)\n"
+"      --stage-exits   ask the boot stub to also write each boot stage to port\n"
+"                      0x80, an exit each, for tools that watch KVM's port I/O\n"
+"                      (make trace, make mmu-map); without it the stages are\n"
+"                      only stamped in boot info, which costs no exit\n"
 "      --dump-pt       at the end, print the guest's page tables (walked from\n"
 "                      its CR3: 4-level, 4K/2M/1G leaves, contiguous runs\n"
 "                      coalesced, flags W U NX PS) to stderr\n"
@@ -222,6 +226,8 @@ void flags_parse(int argc, char **argv, struct options *o)
 			o->dump_pt = true;
 		} else if (!strcmp(a, "--no-sandbox")) {
 			o->no_sandbox = true;
+		} else if (!strcmp(a, "--stage-exits")) {
+			o->stage_exits = true;
 		} else if (!strcmp(a, "--count-insns")) {
 			o->count_insns = true;
 		} else if ((v = value_of(argc, argv, &i, NULL, "--trace-json"))) {

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < opt.walks; i++)
 		dump_walk(&vm, opt.walk[i]);
 	if (opt.stats || opt.count_insns) {
-		stats_print(&vm, start_ns);
+		stats_print(&vm);
 		timeline_print(&vm);
 	}
 	if (trace_json_on) {

@@ -76,10 +76,8 @@ static void print_kvm_stats(const struct vm *vm)
 	}
 }
 
-void stats_print(const struct vm *vm, uint64_t start_ns)
+void stats_print(const struct vm *vm)
 {
-	uint64_t c = stage_c_entry_ns();
-
 	vmm_log("stats: KVM: %s", vm->host.name);
 	vmm_log("stats: VMM exits by reason:");
 	for (uint32_t i = 0; i <= MAX_REASON; i++)
@@ -104,7 +102,5 @@ void stats_print(const struct vm *vm, uint64_t start_ns)
 			(unsigned long long)v->refused, (unsigned long long)vm->vmfunc_ud,
 			(unsigned long long)v->host_ops,
 			v->switched ? (double)v->switch_ns / (double)v->switched / 1000 : 0.0);
-	if (c)
-		vmm_log("stats: VMM start to C entry: %llu us", (unsigned long long)(c - start_ns) / 1000);
 	print_kvm_stats(vm);
 }

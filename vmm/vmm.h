@@ -43,6 +43,7 @@ struct options {
 	bool view_memslot;     /* --view-switch=memslot (default remap) */
 	enum huge_pages huge_pages;
 	bool no_sandbox;       /* --no-sandbox: no seccomp filter */
+	bool stage_exits;      /* --stage-exits: BI_FLAG_STAGE_PORT */
 	int gdb_port;          /* --gdb PORT: 0 any free port; -1 no GDB stub */
 	bool gdb_nowait;       /* --gdb-wait=no: run at once, gdb may attach later */
 	const char *trace_json; /* --trace-json FILE: Chrome trace-event file */
@@ -143,10 +144,10 @@ typedef int (*port_fn)(struct vm *vm, uint16_t port, bool out, unsigned size,
 void io_register(uint16_t first, uint16_t count, port_fn fn);
 int io_exit(struct vm *vm);
 
-/* stage.c: the guest's last boot stage marker. */
+/* stage.c: the guest's boot stage, by its port 0x80 markers and stamps. */
 void stage_set(uint8_t stage);
+void stage_watch(const volatile uint64_t *stamp_tsc);
 const char *stage_describe(void); /* "0x30 long mode" */
-uint64_t stage_c_entry_ns(void);
 
 /* serial.c, devices.c, doorbell.c */
 void serial_register(void);
@@ -226,7 +227,7 @@ void stats_open(struct vm *vm);
 bool stats_kvm_offset(const struct vm *vm, const char *name, uint64_t *off);
 void stats_exit(uint32_t reason);
 void stats_hypercall(uint32_t nr);
-void stats_print(const struct vm *vm, uint64_t start_ns);
+void stats_print(const struct vm *vm);
 
 /* Host CLOCK_MONOTONIC in ns: the one clock the VMM measures with. */
 static inline uint64_t now_ns(void)

@@ -44,6 +44,7 @@ TEST(cmdline, "missing keys and prefixes") {
 	EXPECT(!cmdline_get(line, "nope", out, sizeof(out)));
 	EXPECT_EQ(out[0], '\0');
 	EXPECT(!cmdline_has(line, "tes"));    /* no prefix matches */
+	EXPECT(!cmdline_has(line, "quieter"));/* nor a longer key */
 	EXPECT(!cmdline_has(line, "paging*"));/* values are not keys */
 	EXPECT(!cmdline_has(line, "b"));      /* nor is quoted text */
 	EXPECT(!cmdline_has(NULL, "x"));
