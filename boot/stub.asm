@@ -65,9 +65,11 @@
 %%quiet:
 %endmacro
 
-%define SEL_CODE32      0x08
+; The kernel's GDT (kernel/gdt.h) keeps 0x08 and 0x10 as they are here, so
+; its gdt_init() need not reload a segment register.
+%define SEL_CODE64      0x08
 %define SEL_DATA        0x10
-%define SEL_CODE64      0x18
+%define SEL_CODE32      0x18
 
 extern kernel_main
 extern __image_sectors
@@ -289,9 +291,9 @@ long_mode:
 align 8
 gdt:
 	dq 0
-	dq 0x00cf9a000000ffff           ; 0x08 code, 32-bit
+	dq 0x00af9a000000ffff           ; 0x08 code, 64-bit
 	dq 0x00cf92000000ffff           ; 0x10 data
-	dq 0x00af9a000000ffff           ; 0x18 code, 64-bit
+	dq 0x00cf9a000000ffff           ; 0x18 code, 32-bit
 gdt_end:
 gdt_desc:
 	dw gdt_end - gdt - 1

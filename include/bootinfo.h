@@ -59,7 +59,8 @@
 #define BOOT_STAMP_PROT       2 /* 32-bit protected mode */
 #define BOOT_STAMP_LONG       3 /* 64-bit long mode, paging on */
 #define BOOT_STAMP_C_ENTRY    4 /* kernel_main() entered */
-#define BOOT_STAMP_INIT_DONE  5 /* kernel init done, before any test */
+#define BOOT_STAMP_INIT_DONE  5 /* CPU tables and console set up (the memory
+				   set-up follows, but for boot-only runs) */
 #define BOOT_STAMP_FIRST_TEST 6 /* the first test starts */
 #define BOOT_STAMP_LAST_TEST  7 /* the last test has ended */
 #define BOOT_STAMP_EXIT       8 /* guest_exit() called */

@@ -1,4 +1,5 @@
 /* What the boot stub and the loader promised: memory map, modes, tables. */
+#include "gdt.h"
 #include "kernel.h"
 #include "paging.h"
 #include "test.h"
@@ -71,6 +72,19 @@ TEST(boot, "long mode with paging, PAE, NX and write protection")
 	EXPECT(read_cr0() & CR0_WP);
 	EXPECT(read_cr4() & CR4_PAE);
 	EXPECT_EQ(read_cr3() & ~0xfffull, BOOT_PML4_GPA);
+}
+
+/* gdt_init() loads only GDTR and TR: the segment registers keep what the
+ * stub loaded, which must be the kernel's own selectors. */
+TEST(boot, "the segment registers hold the kernel's selectors, TR its TSS")
+{
+	uint16_t cs, ss, ds, tr;
+	__asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1\n\tmov %%ds, %2\n\tstr %3"
+			 : "=r"(cs), "=r"(ss), "=r"(ds), "=r"(tr));
+	EXPECT_EQ(cs, SEL_KERNEL_CODE);
+	EXPECT_EQ(ss, SEL_KERNEL_DATA);
+	EXPECT_EQ(ds, SEL_KERNEL_DATA);
+	EXPECT_EQ(tr, SEL_TSS);
 }
 
 TEST(boot, "stub identity map: 2 MiB pages over RAM in the first GiB, 4K in the first 2M")
