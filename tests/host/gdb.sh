@@ -181,13 +181,15 @@ start -c boot-only "$IMG" &&
 		-ex "target remote 127.0.0.1:$port" -ex 'x/1i $pc' -ex 'info registers efer' \
 		-ex 'break kernel_main' -ex continue -ex continue >"$tmp/gdb" 2>&1
 finish_vmm
+# sym NAME: its address as gdb prints it (0x7e7a), from the ELF.
+sym() { nm "$ELF" | awk -v n="$1" '$3 == n { sub(/^0+/, "", $1); print "0x" $1 }'; }
 if ! grep -q '=> 0x7c00 <_start>:.cli' "$tmp/gdb" ||
-	! grep -q '=> 0x7e7e <protected_mode>:.mov    $0x10,%ax' "$tmp/gdb" ||
-	! grep -q '=> 0x7f3f <long_mode>:.rdtsc' "$tmp/gdb"; then
+	! grep -q "=> $(sym protected_mode) <protected_mode>:.mov    \$0x10,%ax" "$tmp/gdb" ||
+	! grep -q "=> $(sym long_mode) <long_mode>:.rdtsc" "$tmp/gdb"; then
 	fail_with "$desc" "the stops or their decoding differ"
-elif ! grep -Eq '^cs +0x8 ' "$tmp/gdb" || ! grep -Eq '^cr0 +0x[0-9a-f]*[13579bdf] ' "$tmp/gdb" ||
+elif ! grep -Eq '^cs +0x18 ' "$tmp/gdb" || ! grep -Eq '^cr0 +0x[0-9a-f]*[13579bdf] ' "$tmp/gdb" ||
 	! grep -Eq '^efer +0xd00 ' "$tmp/gdb"; then
-	fail_with "$desc" "CS, CR0.PE or EFER (LME, LMA, NXE) not as the stub sets them"
+	fail_with "$desc" "CS (the stub's 32-bit code, 0x18), CR0.PE or EFER (LME, LMA, NXE) not as the stub sets them"
 elif [ "$(grep -c '^vmm: gdb: client attached' "$tmp/err")" != 2 ] ||
 	! grep -q 'went away; the guest stays stopped' "$tmp/err" ||
 	! grep -q '^Breakpoint 3, kernel_main' "$tmp/gdb" || [ "$status" != 0 ]; then
