@@ -218,7 +218,8 @@ protected_mode:
 	STAGE STAGE_PROT
 
 	; Page tables. Our VMM hands over zeroed RAM and says how much there
-	; is: map just that (each entry costs an emulated loop on some hosts).
+	; is: map just that, copied from the assembled boot_pd (a loop that
+	; built the entries cost ~140 emulated instructions on some hosts).
 	; A BIOS may leave garbage, and its E820 map is read later in C: clear
 	; the tables and map the whole first GiB.
 	mov ecx, 512
@@ -241,13 +242,10 @@ protected_mode:
 .tables_clean:
 	mov dword [PML4], PDPT | 3      ; present, writable
 	mov dword [PDPT], PD | 3
+	mov esi, boot_pd                ; ECX entries of it, as dwords
 	mov edi, PD
-	mov eax, 0x83                   ; present, writable, 2 MiB page
-.pd:
-	mov [edi], eax
-	add eax, 0x200000
-	add edi, 8
-	loop .pd
+	shl ecx, 1
+	rep movsd
 	mov dword [PD], boot_pt + 3     ; the first 2 MiB in 4 KiB pages
 
 	mov eax, cr4
@@ -304,6 +302,16 @@ gdt_desc:
 ; some hosts every instruction the stub runs is emulated, and a 512-entry
 ; loop costs more than the 4 KiB it adds to the image.
 section .data
+align 4096
+; The page directory of the first GiB, identity in 2 MiB pages: the stub
+; copies the entries that cover RAM (boot_pt replaces the first).
+boot_pd:
+%assign i 0
+%rep 512
+	dq (i << 21) | 0x83             ; present, writable, 2 MiB page
+%assign i i+1
+%endrep
+
 align 4096
 boot_pt:
 %assign i 0

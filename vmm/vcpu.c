@@ -14,30 +14,14 @@
 
 #define MSR_IA32_TSC 0x10
 
-/* Give the guest the CPUID KVM supports, so it sees a vendor string and
- * sane feature bits rather than an empty table. */
+/* Give the guest the CPUID KVM supports (cpuid.c), so it sees a vendor
+ * string and sane feature bits rather than an empty table. */
 static int set_cpuid(struct vm *vm)
 {
-	struct kvm_cpuid2 *c = NULL;
+	struct kvm_cpuid2 *c = cpuid_supported(vm);
 
-	/* 256 is KVM's KVM_MAX_CPUID_ENTRIES, so one call does; each call
-	 * costs about 1 ms here, even one refused with E2BIG. */
-	for (unsigned n = 256;; n *= 2) {
-		free(c);
-		c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
-		if (!c) {
-			vmm_log("out of memory for CPUID entries");
-			return -1;
-		}
-		c->nent = n;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
-			break;
-		if (errno != E2BIG || n >= 4096) {
-			vmm_log("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-			free(c);
-			return -1;
-		}
-	}
+	if (!c)
+		return -1;
 	int r = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
 	if (r < 0)
 		vmm_log("KVM_SET_CPUID2 (%u entries): %s", c->nent, strerror(errno));

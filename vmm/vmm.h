@@ -115,6 +115,8 @@ int kvm_setup(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, uint64_t start_ns);
+/* cpuid.c: KVM's supported CPUID table (malloc'd), kept per boot and module. */
+struct kvm_cpuid2 *cpuid_supported(const struct vm *vm);
 int vcpu_reset_bios(struct vm *vm);
 uint64_t vcpu_rip(const struct vm *vm);
 bool vcpu_in_reset_state(const struct vm *vm);

@@ -74,6 +74,22 @@ TEST(boot, "long mode with paging, PAE, NX and write protection")
 	EXPECT_EQ(read_cr3() & ~0xfffull, BOOT_PML4_GPA);
 }
 
+/* KVM's supported CPUID carries the APIC ID of whichever host CPU the VMM
+ * asked it on; the VMM makes it the one vCPU's, 0 (vmm/cpuid.c), as a
+ * PC's boot processor has. */
+TEST(boot, "CPUID says APIC ID 0: leaf 1, and leaf 0xB where there is one")
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	uint32_t max = r[0];
+	cpuid(1, 0, r);
+	EXPECT_EQ(r[1] >> 24, 0);
+	if (max >= 0xb) {
+		cpuid(0xb, 0, r);
+		EXPECT_EQ(r[3], 0);
+	}
+}
+
 /* gdt_init() loads only GDTR and TR: the segment registers keep what the
  * stub loaded, which must be the kernel's own selectors. */
 TEST(boot, "the segment registers hold the kernel's selectors, TR its TSS")

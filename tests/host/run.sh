@@ -299,6 +299,33 @@ expect "hypercall: ASSERT -> 1 with file:line: expression, RIP and stage" 1 \
 	"guest assertion failed at guest.asm:7: x == 1 \(RIP 0x7[cd][0-9a-f]+, stage none reported\)$" -c s "$img"
 expect "stats: hypercalls counted by number" 42 "stats:   hypercall CONSOLE_WRITE +1$" --stats "$img"
 
+# --- CPUID: KVM's supported table, kept per boot and module (vmm/cpuid.c) -----
+xc=$tmp/xdg-cache kept=$tmp/xdg-cache/vmm/kvm-cpuid
+XDG_CACHE_HOME=$xc expect "cpuid: a first run asks KVM and keeps the table in \$XDG_CACHE_HOME/vmm/kvm-cpuid" 0 \
+	"CPUID: asked KVM \([0-9]+ entries\), kept in $kept for this boot and kvm" --trace "$(guest com1)"
+XDG_CACHE_HOME=$xc expect "cpuid: the next run takes it from there" 0 \
+	"CPUID: KVM's supported table \([0-9]+ entries\) from $kept, kept for this boot" --trace "$(guest com1)"
+cp "$kept" "$tmp/kept" 2>/dev/null
+XDG_CACHE_HOME=$tmp/xdg-fresh vmm --trace "$(guest com1)"
+if [ -s "$tmp/kept" ] && cmp -s "$tmp/kept" "$tmp/xdg-fresh/vmm/kvm-cpuid"; then
+	ok "cpuid: the kept table is byte for byte what KVM answers a fresh run (APIC ID 0 in both)"
+else
+	not_ok "cpuid: the kept table is byte for byte what KVM answers a fresh run (APIC ID 0 in both)" \
+		"$(cmp "$tmp/kept" "$tmp/xdg-fresh/vmm/kvm-cpuid" 2>&1)"
+fi
+# The key: the boot id at byte 16 of the file, the module's inode after it.
+printf 'xxxxxxxx' | dd of="$kept" bs=1 seek=16 conv=notrunc status=none
+XDG_CACHE_HOME=$xc expect "cpuid: a table kept for another boot is not used: KVM is asked again" 0 \
+	"CPUID: asked KVM \([0-9]+ entries\), kept in $kept" --trace "$(guest com1)"
+printf '\1' | dd of="$kept" bs=1 seek=56 conv=notrunc status=none
+XDG_CACHE_HOME=$xc expect "cpuid: nor one kept for another load of the KVM module" 0 \
+	"CPUID: asked KVM \([0-9]+ entries\), kept in $kept" --trace "$(guest com1)"
+truncate -s -1 "$kept"
+XDG_CACHE_HOME=$xc expect "cpuid: nor a file cut short" 0 \
+	"CPUID: asked KVM \([0-9]+ entries\), kept in $kept" --trace "$(guest com1)"
+XDG_CACHE_HOME=/proc/self expect "cpuid: where no file can be written, the run goes on and --trace says why" 0 \
+	"CPUID: asked KVM \([0-9]+ entries\); not kept in /proc/self/vmm/kvm-cpuid: " --trace "$(guest com1)"
+
 # --- trace and stats ---------------------------------------------------------
 expect "trace: every exit is printed with port and the OUT's own address, whatever RIP KVM leaves" 0 \
 	"trace: IO out port 0x3f8 size 1 count 1 at RIP 0x7c3c" --trace "$(guest com1)"
