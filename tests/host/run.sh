@@ -506,6 +506,20 @@ VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: a call off the allowlist (test hoo
 	"sandbox: system call 110 \(getppid\) is not on the VMM's seccomp allowlist" "$(guest com1)"
 VMM_TEST_FORBIDDEN_SYSCALL=1 expect "sandbox: ... and with --no-sandbox the same run passes" 0 "" \
 	--no-sandbox "$(guest com1)"
+# Allowed calls with arguments off the list: each must trap as well. Each
+# run also passes with --no-sandbox, so only the filter can stop it.
+for c in "ioctl-fd ioctl 16 an ioctl on /dev/kvm's fd" "ioctl-req ioctl 16 a vCPU ioctl off the list (KVM_SET_SREGS without --gdb)" \
+	"write-fd write 1 a write to stdin" "mmap-exec mmap 9 an executable mapping of RAM" \
+	"mmap-past mmap 9 a mapping past the end of RAM" "mmap-long mmap 9 a mapping longer than RAM"; do
+	read -r hook call nr what <<<"$c"
+	VMM_TEST_FORBIDDEN_SYSCALL=$hook vmm --no-sandbox "$(guest com1)"
+	if [ "$status" != 0 ]; then
+		not_ok "sandbox: $what is stopped (test hook)" "without the sandbox the run ended $status, not 0"
+		continue
+	fi
+	VMM_TEST_FORBIDDEN_SYSCALL=$hook expect "sandbox: $what is stopped (test hook)" 125 \
+		"sandbox: system call $nr \($call\) is not on the VMM's seccomp allowlist" "$(guest com1)"
+done
 
 # --- resources -------------------------------------------------------------------
 # The VMM's own memory, beyond the guest RAM it has touched (RssShmem: the
