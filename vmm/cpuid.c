@@ -4,7 +4,7 @@
  * KVM builds it by running CPUID on the host for every leaf, about 80
  * times. Where the host is itself a guest, each CPUID exits to the
  * hypervisor below it: on our kvm_pvm hosts the one ioctl took ~450 us, a
- * seventh of a whole boot (docs/bench.md). Its answer depends only on the
+ * sixth of a whole boot (docs/bench.md). Its answer depends only on the
  * host kernel and the KVM module loaded in it, so it is kept in a file
  * keyed by both: the kernel's boot id, and the inode of the vendor
  * module's /sys/module directory, which a module reload makes anew (with
