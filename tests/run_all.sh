@@ -43,18 +43,18 @@ for w in $worlds; do
 	# guess for the first run; later runs order by their own times.
 	k=1
 	[ $w = host ] && k=10
-	add $((135 / k)) "host [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
-	add $((20 / k)) "host-kernel [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
-	add $((200 / k)) "host-tools [$w]" $(in_world $w) env VMM=build/vmm IMAGE=build/kernel.img GUESTS=build/guests \
+	add $((147 / k)) "host [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+	add $((23 / k)) "host-kernel [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
+	add $((240 / k)) "host-tools [$w]" $(in_world $w) env VMM=build/vmm IMAGE=build/kernel.img GUESTS=build/guests \
 		bash tests/host/tools.sh
 	add $((11 / k)) "guest-vmm [$w]" $(in_world $w) bash tests/run_guest.sh vmm
-	add $((23 / k)) "trace-json [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests IMG=build/kernel.img \
+	add $((29 / k)) "trace-json [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests IMG=build/kernel.img \
 		bash tests/host/trace_json.sh
 	# The guest fuzzer, seeded: 200 boot sectors under build/vmm and
 	# build/vmm-asan, in every world.
-	add $((135 / k)) "fuzz-guest [$w]" python3 tools/fuzz-guest/fuzz_guest.py --world $w --seed 1 --count 200
+	add $((167 / k)) "fuzz-guest [$w]" python3 tools/fuzz-guest/fuzz_guest.py --world $w --seed 1 --count 200
 	# The GDB stub against Debian's gdb, in every KVM world.
-	add $((71 / k)) "gdb [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
+	add $((74 / k)) "gdb [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 		GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 done
 # The intel world (kvm_intel, nested=1, under Bochs: tools/worlds/intel/)
@@ -62,8 +62,8 @@ done
 # hypervisor on KVM's nested VMX; the VMM's host tests; the GDB stub, whose
 # watchpoint test runs there. Each suite boots the world once (~35 s).
 add 45 "guest-vmm [intel]" $(in_world intel) bash tests/run_guest.sh vmm
-add 95 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
-add 80 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
+add 119 "host [intel]" $(in_world intel) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
+add 86 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img ELF=build/kernel.elf \
 	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.
@@ -75,7 +75,7 @@ add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/
 add 173 "host-asan [$fast]" $(in_world $fast) env VMM=build/vmm-asan GUESTS=build/guests \
 	ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 	bash tests/host/run.sh
-add 100 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
+add 130 in-kvm env VMM=build/vmm GUESTS=build/guests bash tests/host/in_kvm.sh
 add 1 unit-guest-mem build/unit_guest_mem
 add 1 unit-hypercall build/unit_hypercall
 add 1 unit-views build/unit_views

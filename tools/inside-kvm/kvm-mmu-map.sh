@@ -87,6 +87,16 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 	for tp in $optional; do
 		p=${tp#*/}
 		[ -d "$tracefs/events/$tp" ] || { say "not attached: ${tp%/*}:$p (not in $tracefs/events)"; continue; }
+		# With NPT, KVM walks the guest's tables only to emulate an
+		# instruction, and no guest of ours runs a hypervisor of its own
+		# on AMD: nothing to show, and each probe is ~3 s of bpftrace's
+		# compile under TCG. (Shadow paging walks for every fault, and so
+		# does kvm_intel for an L1 hypervisor's EPT: kept for pte and ept.)
+		case $fmt:$p in
+		npt:kvm_mmu_pagetable_walk | npt:kvm_mmu_paging_element | npt:kvm_mmu_walker_error)
+			say "not attached: ${tp%/*}:$p (NPT: KVM walks the guest's tables only to emulate)"
+			continue ;;
+		esac
 		attached="$attached $p"
 		probe="tracepoint:${tp%/*}:$p"
 		case $p in
