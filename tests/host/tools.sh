@@ -466,11 +466,56 @@ why_not=$(bpf_why_not)
 	why_not="no kvmmmu:kvm_mmu_set_spte tracepoint (tracefs at '${tracefs:-none}')"
 # A line of the map: gfn, gpa, spte (16 digits), hpa, level, size, flags.
 map_re='^(0x[0-9a-f]+) +0x[0-9a-f]+ +(0x[0-9a-f]{16}) +(0x[0-9a-f]+) +([1-5]) [0-9]+[KMGT] +(.*)$'
+# The huge pages run's conditions, known before the runs start (its tests
+# are at the end, "kvm-mmu-map.sh: huge pages").
+huge_tests=("mmu-huge: with --huge-pages=thp the boot's first 2 MiB is one level-2 (2M) entry")
+thp_file=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+huge_why_not=$why_not
+[ -n "$huge_why_not" ] || [ $sptes = yes ] ||
+	huge_why_not="$flavor installs no SPTE for a CPL0 guest: there is no entry to be 2M (mmu-map checks that)"
+if [ -z "$huge_why_not" ]; then
+	thp=$(cat "$thp_file" 2>/dev/null)
+	if [[ -z $thp ]]; then
+		huge_why_not="no shmem THP in this kernel ($thp_file)"
+	elif [[ $thp == *"[never]"* || $thp == *"[deny]"* ]]; then
+		if [ "${KVM_WORLD:-}" = nested ] && echo advise >"$thp_file" 2>/dev/null; then
+			echo "# nested world: $thp_file set to advise for this test"
+		else
+			huge_why_not="the host gives shmem no huge pages ($thp_file: $thp)"
+		fi
+	fi
+fi
+
+# The map, CPL3, view switch and huge pages runs, one after the other
+# under one bpftrace (kvm-mmu-map.sh's +++: its program compiles once, ~40
+# s under TCG), each run's report into its own file, headed by what came
+# before the first run; ${mmu_st[FILE]} is that run's VMM status.
+declare -A mmu_st=()
+mmu_batch() {
+	local -a args=(-- --timeout 60 -c boot-only "$IMAGE"
+		+++ --timeout 60 -c 'test=usermode*' "$IMAGE"
+		+++ --timeout 60 --walk 0x9000 "${GUESTS:-build/guests}/vmfunc.img")
+	local files=(map cpl3 sw) rc f
+	[ -n "$huge_why_not" ] || { args+=(+++ --timeout 60 --huge-pages=thp -c boot-only "$IMAGE"); files+=(huge); }
+	SECONDS=0
+	timeout -k 5 600 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh "${args[@]}" >"$tmp/batch" 2>&1
+	rc=$?
+	echo "# kvm-mmu-map.sh, ${#files[@]} runs under one bpftrace: ${SECONDS}s, status $rc"
+	awk -v dir="$tmp" -v names="${files[*]}" '
+		BEGIN { split(names, f, " ") }
+		/^kvm-mmu-map: run [0-9]+ of [0-9]+:/ { n = $3; close(out); out = dir "/" f[n]; printf "%s", head > out }
+		!n { head = head $0 "\n"; next }
+		{ print > out }
+		END { if (!n) for (i in f) printf "%s", head > (dir "/" f[i]) }' "$tmp/batch"
+	for f in "${files[@]}"; do
+		mmu_st[$f]=$(sed -n 's/^kvm-mmu-map: the VMM exited with status \([0-9]*\)$/\1/p' "$tmp/$f" 2>/dev/null)
+		[ -n "${mmu_st[$f]}" ] || mmu_st[$f]=$rc
+	done
+}
+[ -n "$why_not" ] || mmu_batch
+
 mmu_run() {
-SECONDS=0
-timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c boot-only "$IMAGE" >"$tmp/map" 2>&1
-status=$?
-echo "# kvm-mmu-map.sh took ${SECONDS}s, status $status"
+status=${mmu_st[map]}
 mapfile -t L <"$tmp/map"
 
 # The map's lines: gfn gpa spte hpa level size flags...
@@ -591,11 +636,7 @@ cpl3_tests=(
 	"mmu-cpl3: each shadow entry has the guest's permissions: code U and not W, data U W NX and dirty"
 )
 cpl3_run() {
-	SECONDS=0
-	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 -c 'test=usermode*' "$IMAGE" \
-		>"$tmp/cpl3" 2>&1
-	local status=$? g bad="" code="" data=()
-	echo "# kvm-mmu-map.sh -c test=usermode*: ${SECONDS}s, status $status"
+	local status=${mmu_st[cpl3]} g bad="" code="" data=()
 	mapfile -t L <"$tmp/cpl3"
 	declare -A lvl=() fl=()
 	local nmap=0
@@ -755,10 +796,7 @@ switch_tests=(
 	"mmu-switch: the two-dimensional walk of 0x9000 shows those three entries of gfn 0x9 in order"
 )
 switch_run() {
-	local img=${GUESTS:-build/guests}/vmfunc.img
-	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 --walk 0x9000 "$img" \
-		>"$tmp/sw" 2>&1
-	status=$?
+	status=${mmu_st[sw]}
 	mapfile -t L <"$tmp/sw"
 	local sec="" cur="" l hpa_a="" walk=()
 	local -a remaps=() unm=() rem=() ref=()
@@ -839,27 +877,8 @@ run_or_skip "$why_not" switch_run "${switch_tests[@]}"
 # boot-only run touches only the first 2 MiB, so one level-2 entry maps
 # it all. The host decides: where shmem THP is off this SKIPs with its
 # setting, except in the nested world, which is ours to set (advise).
-huge_tests=("mmu-huge: with --huge-pages=thp the boot's first 2 MiB is one level-2 (2M) entry")
-thp_file=/sys/kernel/mm/transparent_hugepage/shmem_enabled
-huge_why_not=$why_not
-[ -n "$huge_why_not" ] || [ $sptes = yes ] ||
-	huge_why_not="$flavor installs no SPTE for a CPL0 guest: there is no entry to be 2M (mmu-map checks that)"
-if [ -z "$huge_why_not" ]; then
-	thp=$(cat "$thp_file" 2>/dev/null)
-	if [[ -z $thp ]]; then
-		huge_why_not="no shmem THP in this kernel ($thp_file)"
-	elif [[ $thp == *"[never]"* || $thp == *"[deny]"* ]]; then
-		if [ "${KVM_WORLD:-}" = nested ] && echo advise >"$thp_file" 2>/dev/null; then
-			echo "# nested world: $thp_file set to advise for this test"
-		else
-			huge_why_not="the host gives shmem no huge pages ($thp_file: $thp)"
-		fi
-	fi
-fi
 huge_run() {
-	timeout -k 5 300 env VMM="$VMM" bash tools/inside-kvm/kvm-mmu-map.sh -- --timeout 60 --huge-pages=thp -c boot-only "$IMAGE" \
-		>"$tmp/huge" 2>&1
-	status=$?
+	status=${mmu_st[huge]}
 	mapfile -t L <"$tmp/huge"
 	local l first="" levels=""
 	for l in "${L[@]}"; do

@@ -2,39 +2,45 @@
 # under a bpftrace program from its first instruction. The VMM is started
 # first but held on a FIFO until bpftrace has attached everything (its
 # BEGIN printed "ev attached"), so its pid is known to the program and
-# nothing it does is missed. The caller defines say() and cannot().
+# nothing it does is missed. Several VMMs may be held, for one program
+# (its $1, $2, ... their pids) that they then run under one after the
+# other: bpftrace compiles once (a minute under TCG). The caller defines
+# say() and cannot().
 # Waits use shell builtins only: under TCG every grep or sleep costs about
 # half a second of the one CPU that bpftrace is compiling on.
 
 tmp=$(mktemp -d)
-vpid="" bpid=""
+vpids=() bpid=""
 cleanup() {
 	# Only our own children, by pid.
-	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
+	[ ${#vpids[@]} -gt 0 ] && kill "${vpids[@]}" 2>/dev/null
 	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-mkfifo "$tmp/go" "$tmp/tick"
+mkfifo "$tmp/tick"
 exec {tick}<>"$tmp/tick"   # never written: read -t on it is a sleep
 
-# held_vmm VMM ARGS...: start the VMM, held until held_run.
+# held_vmm VMM ARGS...: start the VMM, held until held_run; its pid is
+# appended to vpids.
 held_vmm() {
+	local go=$tmp/go.${#vpids[@]}
+	mkfifo "$go"
 	(
-		read -r _ <"$tmp/go"
+		read -r _ <"$go"
 		exec "$@"
 	) &
-	vpid=$!
+	vpids+=($!)
 }
 
-# bpf_start PROGRAM: bpftrace on PROGRAM for the held VMM ($1 in the
-# program is its pid), output in $tmp/bt.out; 0 once it has attached
-# everything, else 1 with its errors said.
+# bpf_start PROGRAM: bpftrace on PROGRAM for the held VMMs ($1, $2, ... in
+# the program are their pids), output in $tmp/bt.out; 0 once it has
+# attached everything, else 1 with its errors said.
 bpf_start() {
 	local t=0 l up=0
 	# 2 MiB of perf buffer a CPU, not 256 KiB: a shadow MMU's walks come
 	# thousands a boot (kvm_pvm: 1757 walks, 7028 entries), faster than read.
-	BPFTRACE_PERF_RB_PAGES=${BPFTRACE_PERF_RB_PAGES:-512} bpftrace -B none "$1" "$vpid" >"$tmp/bt.out" 2>"$tmp/bt.err" &
+	BPFTRACE_PERF_RB_PAGES=${BPFTRACE_PERF_RB_PAGES:-512} bpftrace -B none "$1" "${vpids[@]}" >"$tmp/bt.out" 2>"$tmp/bt.err" &
 	bpid=$!
 	until [ $up = 1 ]; do
 		if [ -f "$tmp/bt.out" ]; then   # bpftrace's shell may not have made it yet
@@ -55,13 +61,20 @@ bpf_start() {
 	done
 }
 
-# held_run: release the VMM, wait for it ($status, $vpid_done), then stop
-# bpftrace and say whether it lost events.
+# held_run: release the VMMs one after the other, each once the last has
+# ended (statuses[i] and vpids_done[i]; $status and $vpid_done are the
+# last one's), then stop bpftrace and say whether it lost events.
 held_run() {
-	echo go >"$tmp/go"
-	wait "$vpid"
-	status=$?
-	vpid_done=$vpid vpid=""
+	local i
+	statuses=() vpids_done=()
+	for i in "${!vpids[@]}"; do
+		echo go >"$tmp/go.$i"
+		wait "${vpids[$i]}"
+		statuses+=($?)
+		vpids_done+=("${vpids[$i]}")
+	done
+	vpids=()
+	status=${statuses[-1]} vpid_done=${vpids_done[-1]}
 	# The VM's teardown (its last events) is still in the perf buffers:
 	# a second for bpftrace to read them before SIGINT ends it.
 	read -r -t 1 -u "$tick"
