@@ -45,7 +45,7 @@ for w in $worlds; do
 	[ $w = host ] && k=10
 	add $((147 / k)) "host [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests bash tests/host/run.sh
 	add $((23 / k)) "host-kernel [$w]" $(in_world $w) env VMM=build/vmm IMG=build/kernel.img bash tests/host/kernel.sh
-	add $((240 / k)) "host-tools [$w]" $(in_world $w) env VMM=build/vmm IMAGE=build/kernel.img GUESTS=build/guests \
+	add $((200 / k)) "host-tools [$w]" $(in_world $w) env VMM=build/vmm IMAGE=build/kernel.img GUESTS=build/guests \
 		bash tests/host/tools.sh
 	add $((11 / k)) "guest-vmm [$w]" $(in_world $w) bash tests/run_guest.sh vmm
 	add $((29 / k)) "trace-json [$w]" $(in_world $w) env VMM=build/vmm GUESTS=build/guests IMG=build/kernel.img \
