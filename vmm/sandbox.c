@@ -44,7 +44,7 @@
  * that checks its arguments: each argument is loaded once and each allowed
  * value is one jump, to one shared "allow". The kernel compiles a filter
  * at about 1 us an instruction on our kvm_pvm hosts, so its length is
- * part of every boot (docs/bench.md): this layout takes ~55 instructions
+ * part of every boot (docs/bench.md): this layout takes 62 instructions
  * where a run of independent rules, one per call, took 124. */
 enum label { ALLOW, TRAP, IOCTL, VCPU_IOCTL, VM_IOCTL, WRITE, MMAP, PREAD, ACCEPT, FCNTL,
 	     SOCKOPT, LABELS };
@@ -106,6 +106,7 @@ static bool resolve(struct prog *p)
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 #define LOAD(p, off) emit(p, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(off))
+#define RET(p, v) emit(p, BPF_RET | BPF_K, v)
 
 /* The accumulator == k: on to `yes`. */
 static void if_eq(struct prog *p, uint32_t k, enum label yes)
@@ -185,7 +186,7 @@ static void dispatch(struct prog *p, const struct vm *vm)
 	/* Another architecture's system call numbers mean other calls. */
 	LOAD(p, offsetof(struct seccomp_data, arch));
 	jump(p, BPF_JEQ, AUDIT_ARCH_X86_64, SKIP(1), NEXT);
-	emit(p, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	RET(p, SECCOMP_RET_KILL_PROCESS);
 	/* x32 calls share the arch and set bit 30: none of ours. */
 	LOAD(p, offsetof(struct seccomp_data, nr));
 	jump(p, BPF_JGE, 0x40000000u, TRAP, NEXT);
@@ -204,7 +205,7 @@ static void dispatch(struct prog *p, const struct vm *vm)
 #if defined(__SANITIZE_ADDRESS__)
 	ANY_OF(p, sanitizer_calls);
 #endif
-	emit(p, BPF_RET | BPF_K, SECCOMP_RET_TRAP);
+	RET(p, SECCOMP_RET_TRAP);
 }
 
 /* The blocks the dispatch jumps to: each checks its call's arguments and
@@ -215,7 +216,6 @@ static void blocks(struct prog *p, const struct vm *vm)
 		KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_TRANSLATE,
 		KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 	};
-	const uint32_t trap = SECCOMP_RET_TRAP;
 
 	/* ioctl: on the vCPU fd (the run loop's calls; --gdb also sets debug
 	 * registers and segments, --count-insns re-arms single-stepping) and
@@ -224,7 +224,7 @@ static void blocks(struct prog *p, const struct vm *vm)
 	LOAD(p, ARG_LO(0));
 	if_eq(p, (uint32_t)vm->vcpu_fd, VCPU_IOCTL);
 	if_eq(p, (uint32_t)vm->vm_fd, VM_IOCTL);
-	emit(p, BPF_RET | BPF_K, trap);
+	RET(p, SECCOMP_RET_TRAP);
 	label(p, VCPU_IOCTL);
 	LOAD(p, ARG_LO(1));
 	for (size_t i = 0; i < sizeof vcpu_ioctls / sizeof vcpu_ioctls[0]; i++)
@@ -233,11 +233,11 @@ static void blocks(struct prog *p, const struct vm *vm)
 		if_eq(p, (uint32_t)KVM_SET_GUEST_DEBUG, ALLOW);
 	if (vm->gdb)
 		if_eq(p, (uint32_t)KVM_SET_SREGS, ALLOW);
-	emit(p, BPF_RET | BPF_K, trap);
+	RET(p, SECCOMP_RET_TRAP);
 	label(p, VM_IOCTL);
 	LOAD(p, ARG_LO(1));
 	if_eq(p, (uint32_t)KVM_SET_USER_MEMORY_REGION, ALLOW);
-	emit(p, BPF_RET | BPF_K, trap);
+	RET(p, SECCOMP_RET_TRAP);
 
 	/* write: the guest's console, our messages, --trace-json's file. */
 	label(p, WRITE);
@@ -246,7 +246,7 @@ static void blocks(struct prog *p, const struct vm *vm)
 	if_eq(p, STDERR_FILENO, ALLOW);
 	if (trace_json_fd() >= 0)
 		if_eq(p, (uint32_t)trace_json_fd(), ALLOW);
-	emit(p, BPF_RET | BPF_K, trap);
+	RET(p, SECCOMP_RET_TRAP);
 
 	/* mmap: a view switch, the RAM memfd over guest RAM (mem.c); in the
 	 * sanitizer build also anonymous memory (fd -1). */
@@ -262,31 +262,31 @@ static void blocks(struct prog *p, const struct vm *vm)
 	need_arg(p, 2, PROT_READ | PROT_WRITE);
 	need_arg(p, 3, MAP_SHARED | MAP_FIXED);
 	need_arg(p, 4, (uint32_t)vm->mem.fd);
-	emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	RET(p, SECCOMP_RET_ALLOW);
 
 	if (vm->stats_fd >= 0) { /* --stats: the KVM stats fd, opened before */
 		label(p, PREAD);
 		need_arg(p, 0, (uint32_t)vm->stats_fd);
-		emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		RET(p, SECCOMP_RET_ALLOW);
 	}
 	if (vm->gdb) { /* accept4 on the listening socket only */
 		label(p, ACCEPT);
 		need_arg(p, 0, (uint32_t)vm->gdb_fd);
-		emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		RET(p, SECCOMP_RET_ALLOW);
 		label(p, FCNTL);
 		LOAD(p, ARG_LO(1));
 		if_eq(p, F_SETOWN, ALLOW);
 		if_eq(p, F_SETFL, ALLOW);
-		emit(p, BPF_RET | BPF_K, trap);
+		RET(p, SECCOMP_RET_TRAP);
 		label(p, SOCKOPT);
 		need_arg(p, 1, IPPROTO_TCP);
 		need_arg(p, 2, TCP_NODELAY);
-		emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		RET(p, SECCOMP_RET_ALLOW);
 	}
 	label(p, ALLOW);
-	emit(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	RET(p, SECCOMP_RET_ALLOW);
 	label(p, TRAP);
-	emit(p, BPF_RET | BPF_K, trap);
+	RET(p, SECCOMP_RET_TRAP);
 }
 
 static bool build(struct prog *p, const struct vm *vm)
@@ -295,6 +295,7 @@ static bool build(struct prog *p, const struct vm *vm)
 	blocks(p, vm);
 	return p->n <= MAX_INSNS && resolve(p);
 }
+
 /* Append s to buf at *n, within cap. */
 static void put(char *buf, size_t cap, size_t *n, const char *s)
 {
