@@ -115,6 +115,13 @@ int vmx_views_current_l1(void)
 	return -HC_EINVAL; /* cannot happen: only list entries are ever live */
 }
 
+/* One line per EPTP list entry made or dumped: the trace tools
+ * (tools/inside-kvm/mmu_roots.py) name KVM's shadow roots by these EPTPs. */
+static void say_entry(int v, const char *note)
+{
+	printf("# vmx: view %d: EPTP list entry %d = 0x%lx%s\n", v, v, list()[v], note);
+}
+
 int vmx_views_create_l1(void)
 {
 	for (int v = 1; v < VIEWS_MAX; v++) {
@@ -126,6 +133,7 @@ int vmx_views_create_l1(void)
 			return -HC_EINVAL;
 		}
 		list()[v] = eptp_of(nv.root[v]);
+		say_entry(v, "");
 		return v;
 	}
 	return -HC_ENOSPC; /* all VIEWS_MAX views exist */
@@ -179,7 +187,7 @@ void vmx_views_dump_l1(int v, uint64_t gpa, const char *note)
 		printf("# vmx: view %d does not exist\n", v);
 		return;
 	}
-	printf("# vmx: view %d: EPTP list entry %d = 0x%lx%s\n", v, v, list()[v], note);
+	say_entry(v, note);
 	ept_dump(nv.root[v]);
 	if (gpa != ~0ul)
 		ept_dump_walk(nv.root[v], gpa);

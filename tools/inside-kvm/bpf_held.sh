@@ -15,6 +15,7 @@ cleanup() {
 	# Only our own children, by pid.
 	[ ${#vpids[@]} -gt 0 ] && kill "${vpids[@]}" 2>/dev/null
 	[ -n "$bpid" ] && kill -INT "$bpid" 2>/dev/null
+	[ -z "${tfs_dir:-}" ] || tfs_stop /dev/null # tracefs.sh's instance
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -75,6 +76,7 @@ held_run() {
 	done
 	vpids=()
 	status=${statuses[-1]} vpid_done=${vpids_done[-1]}
+	[ -n "$bpid" ] || return 0 # no bpftrace: tracefs events (tracefs.sh)
 	# The VM's teardown (its last events) is still in the perf buffers:
 	# a second for bpftrace to read them before SIGINT ends it.
 	read -r -t 1 -u "$tick"

@@ -13,6 +13,10 @@
 #              "kvm-mmu-map: run N of M: ...". The exit status is then the
 #              first run's that was not 0.
 #   VMM=PATH   the VMM binary (default build/vmm)
+#   MMU_MAP_TRACER=tracefs  read tracefs events, not a bpftrace program
+#              (the default where bpftrace is not installed, as in the
+#              intel world): nothing to compile, but without the VMM's
+#              system calls (its view switches and memslot changes)
 #   MMU_MAP_RAW=FILE  also keep the raw events in FILE and the VMM's
 #              messages in FILE.vmm (tools/inside-kvm/mmu_map_report.py reads
 #              them); with several runs, the last run's
@@ -22,7 +26,9 @@
 # kvm_intel with ept=Y, otherwise shadow pages (x86-64 PTEs). Decoding is
 # tools/inside-kvm/spte_decode.py, the report tools/inside-kvm/mmu_map_report.py. Only events of
 # the VMM's process count. One small bpftrace program: each start costs
-# seconds under TCG. Exit status: the VMM's, or 126 if nothing could be
+# seconds under TCG. KVM's MMU roots (*_load_mmu_pgd, kvm_mmu_new_pgd) and
+# L2's VMFUNC exits are tracefs kprobe and trace events with either tracer,
+# merged by time (tools/inside-kvm/tracefs.sh). Exit status: the VMM's, or 126 if nothing could be
 # traced (the reason is printed).
 set -u
 
@@ -55,12 +61,19 @@ kvm=$(bash "$here/../worlds/kvm-name")
 say "in the ${KVM_WORLD:-host} world ($(uname -r)); /dev/kvm served by $kvm"
 [ "$kvm" != none ] || cannot "no /dev/kvm here: run it under tools/worlds/in-kvm (make mmu-map does)"
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
-[ "$(id -u)" -eq 0 ] || cannot "not root (bpftrace needs root)"
-command -v bpftrace >/dev/null 2>&1 || cannot "bpftrace is not installed (Debian/Ubuntu package bpftrace)"
-tracefs=$(awk '$3 == "tracefs" { print $2; exit }' /proc/mounts)
-ev=$tracefs/events/kvmmmu
-[ -n "$tracefs" ] && [ -d "$ev/kvm_mmu_set_spte" ] ||
-	cannot "no kvmmmu:kvm_mmu_set_spte in tracefs (${tracefs:-tracefs not mounted})"
+[ "$(id -u)" -eq 0 ] || cannot "not root (tracing needs root)"
+tracer=bpftrace
+if [ "${MMU_MAP_TRACER:-}" = tracefs ]; then
+	tracer=tracefs
+elif ! command -v bpftrace >/dev/null 2>&1; then
+	tracer=tracefs
+	say "bpftrace is not installed here (Debian package bpftrace): tracefs events instead"
+fi
+. "$here/bpf_held.sh"
+. "$here/tracefs.sh"
+tfs_init mmu-map || cannot "$tfs_why"
+tracefs=$TFS_ROOT
+[ -d "$tracefs/events/kvmmmu/kvm_mmu_set_spte" ] || cannot "no kvmmmu:kvm_mmu_set_spte in $tracefs/events"
 
 # Which table format this KVM writes.
 yes_param() { case $(cat "/sys/module/$1/parameters/$2" 2>/dev/null) in Y | y | 1) return 0 ;; esac; return 1; }
@@ -89,8 +102,6 @@ ram_of() {
 	echo "$ram"
 }
 
-. "$here/bpf_held.sh"
-
 # The program: kvm_mmu_set_spte, plus each optional tracepoint tracefs has.
 # Written for one VMM ($1 its pid), then made the runs' (below); values
 # printed raw, decoded afterwards; every event carries its time (ns) last,
@@ -103,6 +114,18 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 	kvmmmu/kvm_mmu_get_page kvmmmu/kvm_mmu_pagetable_walk kvmmmu/kvm_mmu_paging_element
 	kvmmmu/kvm_mmu_walker_error kvm/kvm_emulate_insn kvm/kvm_exit
 	kvm/kvm_pio syscalls/sys_enter_mmap syscalls/sys_enter_ioctl syscalls/sys_enter_exit_group"
+# tracefs_tp TP: enable tracepoint TP for the tracefs tracer (filters as
+# the bpftrace program's, where the report needs them).
+tracefs_tp() {
+	case ${1#*/} in
+	sys_enter_*) left_out+=("syscalls:${1#*/} (the VMM's system calls are read by bpftrace only)"); return ;;
+	kvm_pio) tfs_event "$1" 'port == 0x80 && rw == 1' ;;
+	*) tfs_event "$1" ;;
+	esac || { left_out+=("${1%/*}:${1#*/} (${tfs_why:-tracefs refused it})"); return; }
+	attached="$attached ${1#*/}"
+	case ${1#*/} in kvm_emulate_insn | kvm_exit) counted="$counted ${1#*/}" ;; esac
+}
+[ $tracer = bpftrace ] || tfs_event kvmmmu/kvm_mmu_set_spte || cannot "tracefs refused kvmmmu:kvm_mmu_set_spte"
 {
 	echo 'BEGIN { printf("ev attached\n"); }'
 	echo 'tracepoint:kvmmmu:kvm_mmu_set_spte /pid == $1/ { printf("ev set %lx %lx %d %lu\n", args->gfn, args->spte, args->level, nsecs); }'
@@ -119,6 +142,10 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 			left_out+=("${tp%/*}:$p (NPT: KVM walks the guest's tables only to emulate)")
 			continue ;;
 		esac
+		if [ $tracer = tracefs ]; then
+			tracefs_tp "$tp"
+			continue
+		fi
 		attached="$attached $p"
 		probe="tracepoint:${tp%/*}:$p"
 		case $p in
@@ -159,18 +186,40 @@ optional="kvmmmu/kvm_tdp_mmu_spte_changed kvmmmu/mark_mmio_spte kvmmmu/kvm_mmu_p
 	for p in $counted; do echo "print(@$p); clear(@$p);"; done
 	echo 'clear(@mm); clear(@io); }'
 } >"$tmp/prog.1"
+# KVM's MMU roots, with either tracer: the root each VM entry runs on, the
+# guest table (CR3 or EPTP) KVM made it for, and L2's VMFUNC exits (VMX).
+roots_why=""
+for f in vmx_load_mmu_pgd svm_load_mmu_pgd; do
+	grep -q " $f\b" /proc/kallsyms || continue
+	if tfs_kprobe root $f 'root_hpa=%si root_level=%dx' && tfs_kprobe newpgd kvm_mmu_new_pgd 'pgd=%si'; then
+		attached="$attached $f kvm_mmu_new_pgd"
+	else
+		roots_why=$tfs_why
+	fi
+	break
+done
+[ -n "$roots_why" ] || [[ $attached == *load_mmu_pgd* ]] || roots_why="no vmx_load_mmu_pgd or svm_load_mmu_pgd in /proc/kallsyms"
+[ -z "$roots_why" ] || left_out+=("kprobes on *_load_mmu_pgd, kvm_mmu_new_pgd ($roots_why)")
+if [ "$kvm" = kvm_intel ]; then
+	if tfs_event kvm/kvm_nested_vmexit 'exit_reason == 59 && isa == 1'; then
+		attached="$attached kvm_nested_vmexit(VMFUNC)"
+	else
+		left_out+=("kvm:kvm_nested_vmexit (${tfs_why:-not in $tracefs/events})")
+	fi
+fi
 for l in "${left_out[@]}"; do say "not attached: $l"; done
 ram1=""
 [ ${#runs[@]} -gt 1 ] || { eval "set -- ${runs[0]}"; ram1="; guest RAM $(($(ram_of "$@") >> 20)) MiB"; }
-say "attaching: ${attached// /, }; SPTE format $fmt$ram1"
+say "attaching ($tracer): ${attached// /, }; SPTE format $fmt$ram1"
 
-# The runs' VMMs, held; their messages (--walk lines among them) are
-# shown and kept for the report. --stage-exits: the stub writes its boot
+# The runs' VMMs, held; their output (the guest's, with the EPTPs of its
+# views, and the VMM's messages, with --walk lines) is shown after each
+# run and kept for the report. --stage-exits: the stub writes its boot
 # stages to port 0x80 too (an exit each, which it does not make by
 # default), where the report cuts its phases.
 for i in "${!runs[@]}"; do
 	eval "set -- ${runs[$i]}"
-	held_vmm "$VMM" --stage-exits "$@" 2>"$tmp/vmm.$i.err"
+	held_vmm "$VMM" --stage-exits "$@" >"$tmp/vmm.$i.out" 2>"$tmp/vmm.$i.err"
 done
 # The program for all their pids ($1, $2, ...), each event headed by its
 # VMM's pid: "ev PID set ...".
@@ -179,8 +228,15 @@ for ((i = 2; i <= ${#runs[@]}; i++)); do who="$who || pid == \$$i"; done
 [ ${#runs[@]} -eq 1 ] || who="($who)"
 sed -e "s/pid == \\\$1/$who/" -e 's/printf("ev \([^"]*\)", /printf("ev %d \1", pid, /' \
 	"$tmp/prog.1" >"$tmp/prog.bt"
-bpf_start "$tmp/prog.bt" || cannot "bpftrace did not attach"
+if [ $tracer = bpftrace ]; then
+	bpf_start "$tmp/prog.bt" || cannot "bpftrace did not attach"
+else
+	: >"$tmp/bt.out"
+fi
 held_run
+# The tracefs events, as the bpftrace program's lines (by time in the report).
+tfs_stop "$tmp/tfs.out"
+python3 "$here/tracefs_events.py" --pids "$(IFS=,; echo "${vpids_done[*]}")" <"$tmp/tfs.out" >>"$tmp/bt.out"
 
 # events_of PID: that VMM's events, as the report reads them ("ev set ...",
 # its counts "ev count NAME N").
@@ -197,12 +253,15 @@ for i in "${!runs[@]}"; do
 	[ ${#runs[@]} -eq 1 ] || { echo; say "run $((i + 1)) of ${#runs[@]}: guest RAM $((ram >> 20)) MiB"; }
 	say "running: $VMM --stage-exits $*"
 	events_of "${vpids_done[$i]}" >"$tmp/ev.$i"
+	cat "$tmp/vmm.$i.out"
 	cat "$tmp/vmm.$i.err" >&2
-	[ -z "${MMU_MAP_RAW:-}" ] || { cp "$tmp/ev.$i" "$MMU_MAP_RAW" && cp "$tmp/vmm.$i.err" "$MMU_MAP_RAW.vmm"; }
+	# The report reads both: the guest's own lines (views' EPTPs) and the VMM's.
+	cat "$tmp/vmm.$i.out" "$tmp/vmm.$i.err" >"$tmp/vmm.$i.msg"
+	[ -z "${MMU_MAP_RAW:-}" ] || { cp "$tmp/ev.$i" "$MMU_MAP_RAW" && cp "$tmp/vmm.$i.msg" "$MMU_MAP_RAW.vmm"; }
 	say "the VMM exited with status ${statuses[$i]}"
 	echo
 	python3 "$here/mmu_map_report.py" --format "$fmt" --ram "$ram" --attached "$attached" \
-		--vmm-messages "$tmp/vmm.$i.err" <"$tmp/ev.$i"
+		--vmm-messages "$tmp/vmm.$i.msg" <"$tmp/ev.$i"
 	echo
 	python3 "$here/spte_decode.py" --legend --format "$fmt"
 	[ "$rc" != 0 ] || rc=${statuses[$i]}

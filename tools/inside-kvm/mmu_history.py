@@ -19,6 +19,8 @@ Event lines, each with its time in ns last (tools/inside-kvm/kvm-mmu-map.sh):
     ev done RET T                   (the return of the mmap or ioctl before)
     ev sp GFN ROLE CREATED T        ev walk GVA PFERR T    (tools/inside-kvm/mmu_shadow.py)
     ev pte PTE LEVEL T              ev walkerr PFERR T
+    ev root HPA LEVEL T             ev newpgd PGD T        (tools/inside-kvm/mmu_roots.py)
+    ev vmfunc L2_RIP T              ev sptep HPA T         (the set before: its SPTE's address)
 """
 import os
 import re
@@ -28,7 +30,8 @@ import spte_decode
 
 FIELDS = {"set": "xxd", "chg": "xdxx", "unmap": "xx", "zapall": "", "zap": "d", "npf": "xx",
           "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x",
-          "sp": "xxd", "walk": "xx", "pte": "xd", "walkerr": "x"}
+          "sp": "xxd", "walk": "xx", "pte": "xd", "walkerr": "x",
+          "root": "xd", "newpgd": "x", "vmfunc": "x", "sptep": "x"}
 BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "include", "bootinfo.h")
 
 

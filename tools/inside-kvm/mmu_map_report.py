@@ -14,7 +14,8 @@ lines its bpftrace program printed (read on stdin):
 
 The map (the last entry per frame) and its summary; where KVM shadowed the
 guest's page tables, its shadow pages and walks (mmu_shadow.py), and why a
-run has no SPTEs; then the history: the
+run has no SPTEs; KVM's MMU roots and the VMFUNCs that switched them
+(mmu_roots.py); then the history: the
 VMM's view switches and memslot changes with what KVM did for each, and
 the two-dimensional walk of each address the VMM was asked to --walk.
 
@@ -27,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spte_decode  # noqa: E402
 import mmu_history  # noqa: E402
+import mmu_roots  # noqa: E402
 import mmu_shadow  # noqa: E402
 
 
@@ -115,6 +117,7 @@ def main(argv):
     messages = open(a.vmm_messages).readlines() if a.vmm_messages else []
     events = mmu_history.parse(lines)
     kvm_walks = mmu_shadow.report(events, lines, sets, on)
+    mmu_roots.report(events, messages, a.format)
     mmu_history.report(events, messages, a.format, kvm_walks)
     return 0
 
