@@ -212,11 +212,11 @@ trace: all
 	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-trace.sh
 
 # KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world
-# (the intel world loads bpftrace for it: IN_KVM_BPFTRACE=1, ignored elsewhere);
+# (bpftrace where the world has it; the intel world's tracefs, unless IN_KVM_BPFTRACE=1);
 # ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md).
 .PHONY: mmu-map
 mmu-map: all $(GUESTS)
-	@IN_KVM_BPFTRACE=1 tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
+	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
 
 clean:
 	rm -rf $(B)

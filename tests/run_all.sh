@@ -67,6 +67,7 @@ add 86 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img EL
 	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.
+add 70 "inside-kvm [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img bash tests/host/inside_kvm_intel.sh
 add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/host/kvm_hc.sh
 [ $fast = host ] || add 0 "host world" printf 'ok 1 - the host world # SKIP %s\n0 passed, 0 failed, 1 skipped\n' \
 	"${why#in-kvm: }"
@@ -83,6 +84,7 @@ add 1 unit-dump-pt build/unit_dump_pt
 add 1 unit-insn build/unit_insn
 add 1 unit-spte python3 tests/host/unit_spte.py
 add 1 unit-mmu-shadow python3 tests/host/unit_mmu_shadow.py
+add 1 unit-mmu-roots python3 tests/host/unit_mmu_roots.py
 add 10 fuzz-replay bash tests/fuzz/replay.sh
 add 1 guest-qemu bash tests/run_guest.sh qemu
 add 2 guest-bochs bash tests/run_guest.sh bochs

@@ -69,7 +69,7 @@ def follow(events):
             built = v  # gfn, role, created
         elif kind == "root":
             hpa, level = v
-            fresh = built is not None and built[1] & 0xf == level and built[2]
+            fresh = built is not None and built[1] & 0xf == level and built[2] == 1
             direct = built[1] >> 7 & 1 if built is not None and built[1] & 0xf == level else None
             if fresh or hpa not in live:
                 live[hpa] = Root(len(roots) + 1, hpa, level, None, direct)

@@ -30,26 +30,19 @@ cannot() { say "cannot trace: $*"; exit 126; }
 [ "$(bash tools/worlds/kvm-name)" = kvm_intel ] || cannot "/dev/kvm is not served by kvm_intel here (KVM_WORLD=intel make trace)"
 [ -x "$VMM" ] || cannot "no VMM at $VMM (run make)"
 tmp=$(mktemp -d) || cannot "no temporary directory"
-trap 'rm -rf "$tmp"' EXIT
+. tools/inside-kvm/tracefs.sh
+trap '[ -z "$tfs_dir" ] || tfs_stop /dev/null; rm -rf "$tmp"' EXIT
 
 # The kprobe events: the seed's functions, register by register (the
 # x86-64 calling convention: vcpu, cpu or root_hpa, buddy or root_level).
-T=/sys/kernel/tracing
-[ -w $T/kprobe_events ] || cannot "no writable $T/kprobe_events (tracefs not mounted, or not root)"
-echo >$T/trace
-echo 'p:vmcs vmx_vcpu_load_vmcs vcpu=%di cpu=%si buddy=%dx' >>$T/kprobe_events ||
-	cannot "the kernel refused the kprobe on vmx_vcpu_load_vmcs"
-echo 'p:pgd vmx_load_mmu_pgd vcpu=%di root_hpa=%si root_level=%dx' >>$T/kprobe_events ||
-	cannot "the kernel refused the kprobe on vmx_load_mmu_pgd"
-ev="kprobes/vmcs kprobes/pgd kvmmmu/kvm_mmu_set_spte"
-for e in $ev; do echo 1 >$T/events/$e/enable; done
-echo 8192 >$T/buffer_size_kb
+tfs_init seed-trace || cannot "$tfs_why"
+tfs_kprobe vmcs vmx_vcpu_load_vmcs 'vcpu=%di cpu=%si buddy=%dx' || cannot "$tfs_why"
+tfs_kprobe pgd vmx_load_mmu_pgd 'vcpu=%di root_hpa=%si root_level=%dx' || cannot "$tfs_why"
+tfs_event kvmmmu/kvm_mmu_set_spte || cannot "no kvmmmu:kvm_mmu_set_spte in tracefs"
 "$VMM" "$@" >"$tmp/vmm" 2>&1
 status=$?
-for e in $ev; do echo 0 >$T/events/$e/enable; done
-grep -E '^ *vmm-' $T/trace >"$tmp/ev"
-echo '-:vmcs' >>$T/kprobe_events
-echo '-:pgd' >>$T/kprobe_events
+tfs_stop "$tmp/trace"
+grep -E '^ *vmm-' "$tmp/trace" >"$tmp/ev"
 
 say "tracefs kprobe events around one run of $VMM $* (VMM exit $status: $(grep -E '^[0-9]+ passed' "$tmp/vmm"))"
 echo "  vmx_load_mmu_pgd, every event (p:pgd vmx_load_mmu_pgd vcpu=%di root_hpa=%si root_level=%dx):"
