@@ -16,8 +16,11 @@
 # 2. Then the seed's four bpftrace lines, verbatim, each around a boot-only
 #    run: its events and maps, or bpftrace's own reason where it cannot
 #    attach, or that bpftrace is not in this world (IN_KVM_BPFTRACE=1).
-#    Last, since a line that hangs the world (Bochs 2.7) ends it (125):
-#    the part above has been printed by then.
+#    The VMM starts once bpftrace is idle, waiting for events: a kfunc
+#    attaches seconds after bpftrace says "Attaching" under Bochs. Last,
+#    since a line that hung the world would end it (125; the kfunc line
+#    on vmx_vcpu_load_vmcs did once, before that wait): the part above has
+#    been printed by then.
 # Exit status: the traced VMM run's, or 126 when nothing can be traced.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +47,8 @@ status=$?
 tfs_stop "$tmp/trace"
 grep -E '^ *vmm-' "$tmp/trace" >"$tmp/ev"
 
-say "tracefs kprobe events around one run of $VMM $* (VMM exit $status: $(grep -E '^[0-9]+ passed' "$tmp/vmm"))"
+tally=$(grep -E '^[0-9]+ passed' "$tmp/vmm")
+say "tracefs kprobe events around one run of $VMM $* (VMM exit $status${tally:+: $tally})"
 echo "  vmx_load_mmu_pgd, every event (p:pgd vmx_load_mmu_pgd vcpu=%di root_hpa=%si root_level=%dx):"
 grep ' pgd: ' "$tmp/ev" | sed 's/^ *\(vmm-[0-9]*\).*pgd: (\([^)]*\)) /  \1 \2 /' | sed 's/^/  /'
 echo "  distinct MMU roots (root_hpa, level: loads):"
@@ -79,6 +83,18 @@ for prog in "${seed[@]}"; do
 	for _ in $(seq 600); do
 		grep -q '^Attaching' "$tmp/bt" && break
 		kill -0 $bt 2>/dev/null || break
+		sleep 0.5
+	done
+	# "Attaching N probes" comes before the attaching, which for a kfunc
+	# (a BPF trampoline patched into the function) takes seconds under
+	# Bochs: the VMM starts once bpftrace waits for events, idle in
+	# epoll_wait at two looks 0.5 s apart.
+	idle=0
+	for _ in $(seq 240); do
+		kill -0 $bt 2>/dev/null || break
+		w=$(cat /proc/$bt/wchan 2>/dev/null)
+		if [ "$w" = do_epoll_wait ]; then idle=$((idle + 1)); else idle=0; fi
+		[ $idle -ge 2 ] && break
 		sleep 0.5
 	done
 	if kill -0 $bt 2>/dev/null; then
