@@ -46,7 +46,7 @@ help:
 	@echo "  test-bochs    only the guest suite under Bochs"
 	@echo "  test-tools    only the tests of the tools that look inside KVM, on this machine"
 	@echo "  trace         look inside KVM while the image boots (docs/inside-kvm.md)"
-	@echo "  mmu-map       KVM's second-stage map for one boot; ARGS='-- VMM ARGS' for another guest or flags"
+	@echo "  mmu-map       KVM's second-stage map for one boot (intel world: the views tests); ARGS='-- VMM ARGS' for another guest or flags"
 	@echo "  bench         figures beside their baselines -> build/bench.json, build/bench.png (docs/bench.md)"
 	@echo "                KVM_MODULES=hc: the nested world with our patched kvm.ko (docs/hypercalls-in-kvm.md)"
 	@echo "  fuzz          every libFuzzer harness, FUZZ_S=$(FUZZ_S) seconds each (docs/fuzzing.md)"
@@ -213,10 +213,12 @@ trace: all
 
 # KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world
 # (bpftrace where the world has it; the intel world's tracefs, unless IN_KVM_BPFTRACE=1);
-# ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md).
+# ARGS='-- VMM ARGS' runs another guest or flags (docs/inside-kvm.md). In the intel
+# world the default run is the views tests: KVM's shadow EPT root per view.
 .PHONY: mmu-map
 mmu-map: all $(GUESTS)
-	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh $(ARGS)
+	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-mmu-map.sh \
+		$(or $(ARGS),$(if $(filter intel,$(KVM_WORLD)),-- --timeout 60 -c 'test=views*' $(B)/kernel.img))
 
 clean:
 	rm -rf $(B)
