@@ -6,7 +6,9 @@ set -u
 cd "$(dirname "$0")/.."
 world=$1; shift
 img=build/kernel.img
-log=build/test-$world.log
+# One log per KVM world: make test runs guest-vmm in several at once, all
+# in this work tree.
+log=build/test-$world${KVM_WORLD:+-$KVM_WORLD}.log
 case $world in
 vmm)
 	build/vmm --timeout 300 "$@" "$img" >"$log" 2>&1
