@@ -207,9 +207,11 @@ test-tools: all
 	@VMM=$(B)/vmm IMAGE=$(B)/kernel.img bash tests/host/tools.sh
 
 # Look inside KVM while the image boots (root, bpftrace; tools/inside-kvm/kvm-trace.sh),
-# through tools/worlds/in-kvm: here if /dev/kvm works, else in the nested kvm_amd world.
+# through tools/worlds/in-kvm: here if /dev/kvm works, else in the nested kvm_amd world;
+# KVM_WORLD=intel: the seed's probes on kvm_intel, with bpftrace loaded there
+# (IN_KVM_BPFTRACE=1, ignored elsewhere; tools/worlds/intel/seed-trace.sh).
 trace: all
-	@tools/worlds/in-kvm bash tools/inside-kvm/kvm-trace.sh
+	@IN_KVM_BPFTRACE=1 tools/worlds/in-kvm bash tools/inside-kvm/kvm-trace.sh
 
 # KVM's second-stage map for one boot (tools/inside-kvm/kvm-mmu-map.sh), in a KVM world
 # (bpftrace where the world has it; the intel world's tracefs, unless IN_KVM_BPFTRACE=1);

@@ -75,7 +75,7 @@ say "the seed's bpftrace lines, each around a boot of $VMM (-c boot-only)"
 for prog in "${seed[@]}"; do
 	echo "  \$ bpftrace -e '$prog'"
 	if ! command -v bpftrace >/dev/null; then
-		echo "    not run: bpftrace is not in this world (with LLVM it is ~160 MB: IN_KVM_BPFTRACE=1 adds it); the kprobe events below stand in"
+		echo "    not run: bpftrace is not in this world (with LLVM it is ~160 MB: IN_KVM_BPFTRACE=1 adds it); the kprobe events above stand in"
 		continue
 	fi
 	bpftrace -e "$prog" >"$tmp/bt" 2>&1 &
