@@ -82,7 +82,7 @@ if has_line '^[0-9]+ +0x[0-9a-f]+ +0x[0-9a-f]+ \(view [1-9].*#[0-9]+ 0x[0-9a-f]+
 else
 	not_ok "${tests[10]}" "no such VMFUNC rows"
 fi
-verdict 11 "L1's root #[0-9]+: refused, reflected to L1 as exit 59$" "$tmp/map"
+verdict 11 '^[0-9]+ +0x[0-9a-f]+ +- +refused: KVM reflected it to L1 \(exit 59\)$' "$tmp/map"
 line=$(sed -n '/^entries remapped by a view/p' "$tmp/map")
 if [[ $line =~ :\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
 	has_line '^  L2 0x[0-9a-f]+ +-> L1 0x[0-9a-f]+ +-> hpa 0x[0-9a-f]+ .*\(remapped\)$' "$tmp/map"; then

@@ -38,10 +38,18 @@ trace = [P % 1 + "kvm_mmu_get_page: sp gen 0 gfn 0 l4 8-byte q0 direct wux nxe a
          P % 30 + "kvm_nested_vmexit: vcpu 0 reason VMFUNC rip 0x1765d info1 0x0000000000000000 info2 0x0",
          P % 31 + "newpgd: (kvm_mmu_new_pgd+0x0/0x260 [kvm]) pgd=0x10005e",
          P % 32 + "root: (vmx_load_mmu_pgd+0x0/0x260 [kvm_intel]) root_hpa=0xc589000 root_level=0x4",
+         # A VMFUNC to the live view: nothing until L2's next exit to L1.
+         P % 33 + "kvm_nested_vmexit: vcpu 0 reason VMFUNC rip 0x17700 info1 0x0000000000000000 info2 0x0",
+         P % 34 + "kvm_nested_vmexit_inject: reason: VMCALL ext_inf1: 0x0000000000000000 ext_inf2: 0x0",
+         P % 35 + "newpgd: (kvm_mmu_new_pgd+0x0/0x260 [kvm]) pgd=0x2000",
+         P % 36 + "root: (vmx_load_mmu_pgd+0x0/0x260 [kvm_intel]) root_hpa=0xc58d000 root_level=0x4",
+         P % 37 + "newpgd: (kvm_mmu_new_pgd+0x0/0x260 [kvm]) pgd=0x10005e",
+         P % 38 + "root: (vmx_load_mmu_pgd+0x0/0x260 [kvm_intel]) root_hpa=0xc589000 root_level=0x4",
          # A refused VMFUNC: KVM reflects it, and L1 runs on its own root.
          P % 40 + "kvm_nested_vmexit: vcpu 0 reason VMFUNC rip 0x17ce5 info1 0x0000000000000000 info2 0x0",
-         P % 41 + "newpgd: (kvm_mmu_new_pgd+0x0/0x260 [kvm]) pgd=0x2000",
-         P % 42 + "root: (vmx_load_mmu_pgd+0x0/0x260 [kvm_intel]) root_hpa=0xc58d000 root_level=0x4",
+         P % 41 + "kvm_nested_vmexit_inject: reason: VMFUNC ext_inf1: 0x0000000000000000 ext_inf2: 0x0",
+         P % 42 + "newpgd: (kvm_mmu_new_pgd+0x0/0x260 [kvm]) pgd=0x2000",
+         P % 43 + "root: (vmx_load_mmu_pgd+0x0/0x260 [kvm_intel]) root_hpa=0xc58d000 root_level=0x4",
          P % 50 + "kvm_exit: vcpu 0 reason VMCALL rip 0x9000 info1 0x0",
          # Another process, and a thread of ours without record-tgid.
          "   qemu-7     (      7) [001] .....    15.000060: kvm_exit: vcpu 0 reason HLT rip 0x1",
@@ -66,9 +74,13 @@ check("roots: three lives, L1's direct one first", [(r.hpa, r.direct) for r in r
       [(0xc58d000, 1), (0xc589000, 0), (0xc585000, 0)])
 check("roots: each with the pgds KVM named before its loads", [r.pgds for r in roots],
       [[0x2000], [0x10005e], [0x10c05e]])
-check("roots: VMFUNC to view 1 builds its root, back to view 0 keeps it, a refused one goes to L1",
-      [(rip, pgd, r.n, fresh) for rip, pgd, r, fresh in vmfuncs],
-      [(0x17644, 0x10c05e, 3, True), (0x1765d, 0x10005e, 2, False), (0x17ce5, 0x2000, 1, False)])
+check("roots: VMFUNC to view 1 builds its root, back to view 0 keeps it, to the live view does nothing, "
+      "a refused one is reflected to L1",
+      [(rip, pgd, r and r.n, how) for rip, pgd, r, how in vmfuncs],
+      [(0x17644, 0x10c05e, 3, "built"), (0x1765d, 0x10005e, 2, "kept"), (0x17700, None, None, "same"),
+       (0x17ce5, None, None, "refused")])
+check("tracefs: an exit reflected to L1 says whether it is a VMFUNC's",
+      [x.split()[3] for x in lines if " l1exit " in x], ["0", "1"])
 check("roots: an entry's L2 GPA from the fault and its slot; a prefetched neighbour's from its own slot",
       [(gfn, l2) for gfn, _s, _l, l2 in roots[2].sets], [(0x10b, 0x10a000), (0x10b, 0x10b000)])
 check("roots: in L1's own root the slot gives the GPA back", roots[0].sets[0][3], 0x2000)
@@ -80,7 +92,9 @@ with contextlib.redirect_stdout(out):
 text = out.getvalue()
 check("report: the summary counts VMFUNCs and EPTPs, no root shared",
       [x for x in text.splitlines() if x.startswith("VMFUNCs:")],
-      ["VMFUNCs: 3; EPTPs they switched to: 2; roots those EPTPs ran on: 2; roots shared by two EPTPs: none"])
+      ["VMFUNCs: 4; EPTPs they switched to: 2; roots those EPTPs ran on: 2; roots shared by two EPTPs: none"])
+check("report: the refused VMFUNC's row", [x for x in text.splitlines() if x.startswith("4 ")],
+      ["4    0x17ce5    -                          refused: KVM reflected it to L1 (exit 59)"])
 check("report: one entry remapped by view 1",
       [x for x in text.splitlines() if x.startswith("entries remapped")],
       ["entries remapped by a view, in all shadow roots: 1"])

@@ -201,11 +201,14 @@ done
 [ -n "$roots_why" ] || [[ $attached == *load_mmu_pgd* ]] || roots_why="no vmx_load_mmu_pgd or svm_load_mmu_pgd in /proc/kallsyms"
 [ -z "$roots_why" ] || left_out+=("kprobes on *_load_mmu_pgd, kvm_mmu_new_pgd ($roots_why)")
 if [ "$kvm" = kvm_intel ]; then
-	if tfs_event kvm/kvm_nested_vmexit 'exit_reason == 59 && isa == 1'; then
-		attached="$attached kvm_nested_vmexit(VMFUNC)"
-	else
-		left_out+=("kvm:kvm_nested_vmexit (${tfs_why:-not in $tracefs/events})")
-	fi
+	# L2's VMFUNC exits, and the exits KVM reflects to L1 (the refused ones).
+	for e in "kvm_nested_vmexit exit_reason == 59 && isa == 1" "kvm_nested_vmexit_inject isa == 1"; do
+		if tfs_event "kvm/${e%% *}" "${e#* }"; then
+			attached="$attached ${e%% *}"
+		else
+			left_out+=("kvm:${e%% *} (${tfs_why:-not in $tracefs/events})")
+		fi
+	done
 fi
 for l in "${left_out[@]}"; do say "not attached: $l"; done
 ram1=""

@@ -21,6 +21,7 @@ Event lines, each with its time in ns last (tools/inside-kvm/kvm-mmu-map.sh):
     ev pte PTE LEVEL T              ev walkerr PFERR T
     ev root HPA LEVEL T             ev newpgd PGD T        (tools/inside-kvm/mmu_roots.py)
     ev vmfunc L2_RIP T              ev sptep HPA T         (the set before: its SPTE's address)
+    ev l1exit IS_VMFUNC T           (an exit of L2 that KVM reflected to L1)
 """
 import os
 import re
@@ -31,7 +32,7 @@ import spte_decode
 FIELDS = {"set": "xxd", "chg": "xdxx", "unmap": "xx", "zapall": "", "zap": "d", "npf": "xx",
           "exit": "", "mmap": "xxx", "memslot": "dxxx", "done": "d", "stage": "x",
           "sp": "xxd", "walk": "xx", "pte": "xd", "walkerr": "x",
-          "root": "xd", "newpgd": "x", "vmfunc": "x", "sptep": "x"}
+          "root": "xd", "newpgd": "x", "vmfunc": "x", "sptep": "x", "l1exit": "d"}
 BOOTINFO_H = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "include", "bootinfo.h")
 
 

@@ -47,15 +47,17 @@ class Root:
     """One life of a root: from the kvm_mmu_get_page that built it (or its
     first load) to the next build at the same address."""
 
-    def __init__(self, n, hpa, level, pgd, direct):
+    def __init__(self, n, hpa, level, direct):
         self.n, self.hpa, self.level, self.direct = n, hpa, level, direct
         self.pgds, self.loads, self.sets = [], 0, []
-        if pgd is not None:
-            self.pgds.append(pgd)
 
 
 def follow(events):
-    """The roots and the VMFUNCs in time order: ([Root], [(rip, pgd, Root)])."""
+    """The roots and the VMFUNCs in time order: ([Root], [(rip, pgd, Root,
+    how)]), how one of "built" (a root made for the EPTP), "kept" (a root
+    KVM had), "refused" (reflected to L1 as exit 59), "same" (the EPTP
+    already live: nothing to do, L2 went on until its next exit to L1),
+    "unknown" (the trace ended first)."""
     roots, live = [], {}  # live: hpa -> its current Root
     vmfuncs, pending = [], None  # pending: [rip, pgd] of the last VMFUNC
     pgd, built = None, None  # the last newpgd not yet loaded; the last root-level sp
@@ -72,7 +74,7 @@ def follow(events):
             fresh = built is not None and built[1] & 0xf == level and built[2] == 1
             direct = built[1] >> 7 & 1 if built is not None and built[1] & 0xf == level else None
             if fresh or hpa not in live:
-                live[hpa] = Root(len(roots) + 1, hpa, level, None, direct)
+                live[hpa] = Root(len(roots) + 1, hpa, level, direct)
                 roots.append(live[hpa])
             current = live[hpa]
             current.loads += 1
@@ -81,13 +83,21 @@ def follow(events):
             if pgd is not None and pgd not in current.pgds:
                 current.pgds.append(pgd)
             if pending and pending[1] is not None:
-                vmfuncs.append((pending[0], pending[1], current, fresh))
+                # Without l1exit events, L1's own root next means refused.
+                how = "refused" if current.direct else "built" if fresh else "kept"
+                vmfuncs.append((pending[0], None if how == "refused" else pending[1], current, how))
                 pending = None
             pgd, built = None, None
         elif kind == "vmfunc":
             if pending:  # no new EPTP came of the last one
-                vmfuncs.append((pending[0], None, None, False))
+                vmfuncs.append((pending[0], None, None, "same"))
             pending = [v[0], None]
+        elif kind == "l1exit":
+            # An exit reflected to L1 before any new EPTP: the VMFUNC's own
+            # (refused), or a later one of L2 (the VMFUNC changed nothing).
+            if pending and pending[1] is None:
+                vmfuncs.append((pending[0], None, None, "refused" if v[0] else "same"))
+                pending = None
         elif kind == "npf":
             fault = v[0]
         elif kind == "set" and current is not None:
@@ -101,7 +111,7 @@ def follow(events):
             shift = 12 + 9 * (level - 1)
             current.sets[-1][3] = fault & ~((1 << (shift + 9)) - 1) | (v[0] & 0xfff) >> 3 << shift
     if pending:
-        vmfuncs.append((pending[0], pending[1], None, False))
+        vmfuncs.append((pending[0], pending[1], None, "unknown"))
     return roots, vmfuncs
 
 
@@ -130,13 +140,13 @@ def report(events, messages, fmt):
     if vmfuncs:
         print("== L2's VMFUNCs (kvm_nested_vmexit reason VMFUNC), each served in KVM (nested EPTP switching)")
         print("%-4s %-10s %-26s %s" % ("#", "L2 rip", "-> EPTP", "-> root"))
-        for i, (rip, pgd, root, fresh) in enumerate(vmfuncs[:SHOWN]):
-            print("%-4d 0x%-8x %s" % (i + 1, rip, outcome(pgd, root, fresh, views)))
+        for i, (rip, pgd, root, how) in enumerate(vmfuncs[:SHOWN]):
+            print("%-4d 0x%-8x %s" % (i + 1, rip, outcome(pgd, root, how, views)))
         if len(vmfuncs) > SHOWN:
             print("... %d more" % (len(vmfuncs) - SHOWN))
     eptps = {}
-    for _rip, pgd, root, _fresh in vmfuncs:
-        if pgd is not None and root is not None and not root.direct:
+    for _rip, pgd, root, how in vmfuncs:
+        if how in ("built", "kept"):
             eptps.setdefault(pgd, set()).add(root.n)
     shared = [r for r in roots if len([p for p in r.pgds if p in eptps]) > 1]
     print("VMFUNCs: %d; EPTPs they switched to: %d; roots those EPTPs ran on: %d; roots shared by two EPTPs: %s"
@@ -146,17 +156,16 @@ def report(events, messages, fmt):
     entries(roots, views, fmt)
 
 
-def outcome(pgd, root, fresh, views):
-    if pgd is None:
-        return "%-26s" % "no new EPTP (the same view)"
+def outcome(pgd, root, how, views):
+    if how == "refused":
+        # A leaf or index our VM-function controls or EPTP list refuse.
+        return "%-26s refused: KVM reflected it to L1 (exit 59)" % "-"
+    if how == "same":
+        return "%-26s none: that view was live already" % "-"
     if root is None:
-        return "%-26s no root loaded after it" % label(pgd, views)
-    if root.direct:
-        # KVM reflects a leaf or index our VM-function controls or EPTP list
-        # refuse to L1 as exit 59: L1 runs next, on its own root.
-        return "%-26s L1's root #%d: refused, reflected to L1 as exit 59" % ("-", root.n)
+        return "%-26s the trace ended before a root was loaded" % label(pgd, views)
     return "%-26s #%d 0x%x, %s" % (label(pgd, views), root.n, root.hpa,
-                                   "built for it" if fresh else "kept from before")
+                                   "built for it" if how == "built" else "kept from before")
 
 
 def entries(roots, views, fmt):

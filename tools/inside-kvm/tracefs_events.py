@@ -13,7 +13,8 @@ report reads either tracer's events:
 Each tracepoint's text is its TP_printk format in Linux 6.1 to 6.18
 (arch/x86/kvm/mmu/mmutrace.h, arch/x86/kvm/trace.h); the kprobe events are
 the ones kvm-mmu-map.sh defines: root (vmx/svm_load_mmu_pgd: root_hpa,
-root_level) and newpgd (kvm_mmu_new_pgd: pgd). A line of another format,
+root_level) and newpgd (kvm_mmu_new_pgd: pgd). An exit KVM reflects to L1
+(kvm_nested_vmexit_inject) is "l1exit 1" if it is a VMFUNC's, else "l1exit 0". A line of another format,
 or of a pid not asked for, is left out.
 """
 import argparse
@@ -61,6 +62,7 @@ PARSE = {
     "kvm_mmu_walker_error": ("walkerr", r"pferr " + H, True),
     "kvm_pio": ("stage", r"pio_write at 0x80 size \d+ count \d+ val " + H, True),
     "kvm_nested_vmexit": ("vmfunc", r"reason VMFUNC rip " + H, True),
+    "kvm_nested_vmexit_inject": ("l1exit", lambda t: ["1" if t.startswith("reason: VMFUNC ") else "0"], True),
     "root": ("root", r"root_hpa=" + H + r" root_level=" + H, True),
     "newpgd": ("newpgd", r"pgd=" + H, True),
 }
