@@ -134,8 +134,9 @@ def report(events, messages, fmt):
         kind = {1: "direct", 0: "shadow"}.get(r.direct, "?")
         print("%-3d 0x%-10x %-5d %-6d %-7d %-7s %s" % (r.n, r.hpa, r.level, r.loads, len(r.sets), kind,
               ", ".join(label(p, views) for p in r.pgds) or "-"))
-    print("(direct: the guest's own memory, its GPA -> HPA; shadow: KVM's copy of a guest's table, here "
-          "an EPT of the guest's L2, built as L2 touches memory)")
+    print("(direct: the guest's own memory, its GPA -> HPA; %s)" % (
+        "shadow: KVM's copy of a guest's table, here an EPT of the guest's L2, built as L2 touches memory"
+        if any(r.direct == 0 for r in roots) else "no shadow root: the guest ran no L2 of its own"))
     print()
     if vmfuncs:
         print("== L2's VMFUNCs (kvm_nested_vmexit reason VMFUNC), each served in KVM (nested EPTP switching)")
