@@ -189,7 +189,7 @@ tracefs_tp() {
 # KVM's MMU roots, with either tracer: the root each VM entry runs on, the
 # guest table (CR3 or EPTP) KVM made it for, and L2's VMFUNC exits (VMX).
 roots_why=""
-for f in vmx_load_mmu_pgd svm_load_mmu_pgd; do
+for f in vmx_load_mmu_pgd svm_load_mmu_pgd pvm_load_mmu_pgd; do
 	grep -q " $f\b" /proc/kallsyms || continue
 	if tfs_kprobe root $f 'root_hpa=%si root_level=%dx' && tfs_kprobe newpgd kvm_mmu_new_pgd 'pgd=%si'; then
 		attached="$attached $f kvm_mmu_new_pgd"
@@ -198,7 +198,7 @@ for f in vmx_load_mmu_pgd svm_load_mmu_pgd; do
 	fi
 	break
 done
-[ -n "$roots_why" ] || [[ $attached == *load_mmu_pgd* ]] || roots_why="no vmx_load_mmu_pgd or svm_load_mmu_pgd in /proc/kallsyms"
+[ -n "$roots_why" ] || [[ $attached == *load_mmu_pgd* ]] || roots_why="no vmx_, svm_ or pvm_load_mmu_pgd in /proc/kallsyms"
 [ -z "$roots_why" ] || left_out+=("kprobes on *_load_mmu_pgd, kvm_mmu_new_pgd ($roots_why)")
 if [ "$kvm" = kvm_intel ]; then
 	# L2's VMFUNC exits, and the exits KVM reflects to L1 (the refused ones).
