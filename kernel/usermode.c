@@ -41,17 +41,22 @@ static void enter(void *arg)
 	__builtin_unreachable();
 }
 
+/* Page i of the run: 0 is the code, 1.. the data. */
+static uint64_t *page_gpa(struct user_run *r, unsigned i)
+{
+	return i ? &r->data_gpa[i - 1] : &r->code_gpa;
+}
+
 static void release(struct user_run *r, unsigned mapped)
 {
 	uint64_t root = pt_root();
 
 	for (unsigned i = 0; i < mapped; i++) {
 		pt_unmap(root, USER_VA + i * PT_SIZE_4K);
-		pmm_free(&kernel_pmm, i ? r->data_gpa[i - 1] : r->code_gpa);
+		pmm_free(&kernel_pmm, *page_gpa(r, i));
 	}
 }
 
-/* Page i of the run: 0 is the code, 1.. the data. */
 static int map_page(struct user_run *r, unsigned i)
 {
 	uint64_t pa = pmm_alloc_zeroed(&kernel_pmm);
@@ -64,7 +69,7 @@ static int map_page(struct user_run *r, unsigned i)
 		pmm_free(&kernel_pmm, pa);
 		return err;
 	}
-	*(i ? &r->data_gpa[i - 1] : &r->code_gpa) = pa;
+	*page_gpa(r, i) = pa;
 	return 0;
 }
 
