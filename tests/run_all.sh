@@ -67,7 +67,8 @@ add 86 "gdb [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img EL
 	GUESTS=build/guests XML16=build/gdb/i8086.xml bash tests/host/gdb.sh
 # The kvm_hc suite, against our patched kvm modules (tools/kvm-hc/): the
 # nested world only, where the modules are ours to load.
-add 90 "inside-kvm [intel]" $(in_world intel) env VMM=build/vmm IMG=build/kernel.img bash tests/host/inside_kvm_intel.sh
+add 160 "inside-kvm [intel]" env IN_KVM_BPFTRACE=1 $(in_world intel) env VMM=build/vmm IMG=build/kernel.img \
+	bash tests/host/inside_kvm_intel.sh
 add 25 "guest-vmm-hc [nested]" env KVM_MODULES=hc $(in_world nested) bash tests/host/kvm_hc.sh
 [ $fast = host ] || add 0 "host world" printf 'ok 1 - the host world # SKIP %s\n0 passed, 0 failed, 1 skipped\n' \
 	"${why#in-kvm: }"
