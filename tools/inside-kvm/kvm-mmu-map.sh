@@ -224,14 +224,14 @@ for i in "${!runs[@]}"; do
 	eval "set -- ${runs[$i]}"
 	held_vmm "$VMM" --stage-exits "$@" >"$tmp/vmm.$i.out" 2>"$tmp/vmm.$i.err"
 done
-# The program for all their pids ($1, $2, ...), each event headed by its
-# VMM's pid: "ev PID set ...".
-who='pid == $1'
-for ((i = 2; i <= ${#runs[@]}; i++)); do who="$who || pid == \$$i"; done
-[ ${#runs[@]} -eq 1 ] || who="($who)"
-sed -e "s/pid == \\\$1/$who/" -e 's/printf("ev \([^"]*\)", /printf("ev %d \1", pid, /' \
-	"$tmp/prog.1" >"$tmp/prog.bt"
 if [ $tracer = bpftrace ]; then
+	# The program for all their pids ($1, $2, ...), each event headed by
+	# its VMM's pid: "ev PID set ...".
+	who='pid == $1'
+	for ((i = 2; i <= ${#runs[@]}; i++)); do who="$who || pid == \$$i"; done
+	[ ${#runs[@]} -eq 1 ] || who="($who)"
+	sed -e "s/pid == \\\$1/$who/" -e 's/printf("ev \([^"]*\)", /printf("ev %d \1", pid, /' \
+		"$tmp/prog.1" >"$tmp/prog.bt"
 	bpf_start "$tmp/prog.bt" || cannot "bpftrace did not attach"
 else
 	: >"$tmp/bt.out"

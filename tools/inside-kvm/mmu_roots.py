@@ -71,8 +71,9 @@ def follow(events):
             built = v  # gfn, role, created
         elif kind == "root":
             hpa, level = v
-            fresh = built is not None and built[1] & 0xf == level and built[2] == 1
-            direct = built[1] >> 7 & 1 if built is not None and built[1] & 0xf == level else None
+            made = built if built is not None and built[1] & 0xf == level else None  # this root's sp
+            fresh = made is not None and made[2] == 1
+            direct = made[1] >> 7 & 1 if made is not None else None
             if fresh or hpa not in live:
                 live[hpa] = Root(len(roots) + 1, hpa, level, direct)
                 roots.append(live[hpa])

@@ -66,10 +66,9 @@ tfs_stop() {
 	cat "$tfs_dir/trace" >"$1"
 	lost=$(awk '/^overrun:/ { n += $2 } END { print n + 0 }' "$tfs_dir"/per_cpu/cpu*/stats)
 	[ "$lost" = 0 ] || echo "tracefs: $lost events lost (the buffer was full: TFS_BUFFER_KB, KiB per CPU)" >&2
-	for e in "${tfs_on[@]}"; do
-		echo 0 >"$tfs_dir/events/$e/enable"
-		[ ! -w "$tfs_dir/events/$e/filter" ] || echo 0 >"$tfs_dir/events/$e/filter"
-	done
+	# Disabled first: an enabled kprobe event cannot be removed. (Filters
+	# go with the instance.)
+	for e in "${tfs_on[@]}"; do echo 0 >"$tfs_dir/events/$e/enable"; done
 	for k in "${tfs_kprobes[@]}"; do echo "-:$k" >>"$TFS_ROOT/kprobe_events"; done
 	rmdir "$tfs_dir"
 	tfs_on=() tfs_kprobes=() tfs_dir=""

@@ -36,14 +36,12 @@ def role(m):
     return level | four << 4 | quadrant << 5 | direct << 7 | ACCESS.index(acc) << 8
 
 
-def sp(text, created_too):
+def sp(text):
+    """kvm_mmu_get_page's gfn, role word and whether it was created."""
     m = SP.search(text)
     if not m:
         return None
-    vals = [m[1], "%x" % role(m)]
-    if created_too:
-        vals.append("1" if text.rstrip().endswith(" new") else "0")
-    return vals
+    return [m[1], "%x" % role(m), "1" if text.rstrip().endswith(" new") else "0"]
 
 
 # event name -> (our kind, regex or function giving the values, timed)
@@ -56,7 +54,7 @@ PARSE = {
     "kvm_mmu_zap_all_fast": ("zapall", r"", True),
     "kvm_unmap_hva_range": ("unmap", H + r" -- " + H, True),
     "kvm_page_fault": ("npf", r"address " + H + r" error_code " + H, True),
-    "kvm_mmu_get_page": ("sp", lambda t: sp(t, True), True),
+    "kvm_mmu_get_page": ("sp", sp, True),
     "kvm_mmu_pagetable_walk": ("walk", r"addr " + H + r" pferr " + H, True),
     "kvm_mmu_paging_element": ("pte", r"pte " + H + r" level " + D, True),
     "kvm_mmu_walker_error": ("walkerr", r"pferr " + H, True),
